@@ -1,0 +1,26 @@
+"""Builds the engine once at start, from settings: the one place front ends get it from."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
+from bot.engine.answer import MIN_COVERAGE
+from bot.engine.engine import Engine
+from bot.engine.store import ArticleStore
+
+log = logging.getLogger(__name__)
+
+
+def open_engine(settings: Settings) -> Engine:
+    """Open the database; the default one is created from the sample articles on first run."""
+    first_run = settings.db_path.resolve() == DEFAULT_DB and not settings.db_path.exists()
+    engine = Engine(
+        ArticleStore(settings.db_path),
+        min_coverage=settings.min_confidence if settings.min_confidence is not None
+        else MIN_COVERAGE,
+    )
+    if first_run and SAMPLE_ARTICLES.is_dir():
+        report = engine.load([SAMPLE_ARTICLES])
+        log.info("created %s from the sample articles: %s", settings.db_path, report.summary())
+    return engine

@@ -1,0 +1,190 @@
+"""The engine's front door: articles in, answers out. Knows nothing of Discord or terminals.
+
+Thread-safe for one writer and many readers: an index is immutable once built, and a
+rebuilt one replaces it in a single assignment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import BinaryIO
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.engine import ingest
+from bot.engine.answer import MIN_COVERAGE, closest_articles, compose
+from bot.engine.index import Index
+from bot.engine.index_cache import cache_path, load_or_build
+from bot.engine.models import (
+    Answer,
+    Article,
+    LoadReport,
+    RecentPage,
+    Rejection,
+    RelatedArticle,
+    Stats,
+)
+from bot.engine.query import Corrector, analyse
+from bot.engine.store import ArticleStore
+
+SAVE_BATCH = 2_000  # articles per atomic write during a bulk load
+Progress = Callable[[int], None]  # called with the number of items just processed
+
+
+class Engine:
+    def __init__(
+        self, store: ArticleStore, min_coverage: float = MIN_COVERAGE, cache_index: bool = True
+    ) -> None:
+        self.store = store
+        self.index_path = cache_path(store.path) if cache_index else None
+        self.min_coverage = min_coverage
+        self._index: tuple[Index, Corrector] | None = None
+        self._build_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # -- the index -----------------------------------------------------------------------
+    def _current(self) -> tuple[Index, Corrector]:
+        """The index, rebuilt first if the database changed (here or in another process)."""
+        with self._build_lock:
+            if self.store.refresh() or self._index is None:
+                index = load_or_build(
+                    self.store.articles(), self.store.content_key(), self.index_path
+                )
+                self._index = (index, Corrector(index))
+            return self._index
+
+    def _invalidate(self) -> None:
+        with self._build_lock:
+            self._index = None
+
+    def warm_up(self) -> None:
+        self._current()
+
+    # -- questions -----------------------------------------------------------------------
+    def ask(self, question: str, asked_at: datetime | None = None) -> Answer:
+        index, corrector = self._current()
+        query = analyse(question, index, corrector, asked_at)
+        return compose(query, index, self.min_coverage)
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[RelatedArticle, ...]:
+        index, corrector = self._current()
+        article = self.store.get(article_id)
+        if article is None:
+            return ()
+        query = analyse(article.title, index, corrector)
+        numbers = {a.id: n for n, a in enumerate(index.articles)}
+        return closest_articles(query, index, exclude={numbers[article.id]}, limit=limit)
+
+    # -- browsing ------------------------------------------------------------------------
+    def article(self, article_id: str) -> Article | None:
+        """An article by id, or by an unambiguous id prefix of at least 6 characters."""
+        self.store.refresh()
+        found = self.store.get(article_id.strip())
+        if found or len(article_id.strip()) < 6:
+            return found
+        matches = [a for a in self.store.articles() if a.id.startswith(article_id.strip())]
+        return matches[0] if len(matches) == 1 else None
+
+    def find_titles(self, text: str, limit: int = 25) -> list[Article]:
+        """Articles whose titles fuzzily match ``text`` (newest first when ``text`` is empty)."""
+        self.store.refresh()
+        articles = self.store.articles()
+        if not text.strip():
+            return _newest_first(articles)[:limit]
+        titles = {a.id: a.title for a in articles}
+        matches = process.extract(
+            text, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
+            score_cutoff=50,
+        )
+        return [self.store.get(key) for _title, _score, key in matches]
+
+    def recent(
+        self,
+        page: int = 1,
+        per_page: int = 10,
+        source: str | None = None,
+        keyword: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> RecentPage:
+        self.store.refresh()
+        chosen = [
+            a
+            for a in _newest_first(self.store.articles())
+            if _matches(a, source=source, keyword=keyword, since=since, until=until)
+        ]
+        pages = max(1, -(-len(chosen) // per_page))
+        page = min(max(page, 1), pages)
+        shown = tuple(chosen[(page - 1) * per_page : page * per_page])
+        return RecentPage(shown, page, pages, len(chosen))
+
+    def stats(self) -> Stats:
+        index, _ = self._current()
+        dates = [a.published for a in index.articles if a.published]
+        return Stats(
+            articles=len(index.articles),
+            sentences=index.n_sentences,
+            sources=len({a.source for a in index.articles}),
+            newest=max(dates, default=None),
+            oldest=min(dates, default=None),
+            db_path=str(self.store.path),
+            db_bytes=self.store.size_bytes,
+        )
+
+    # -- loading -------------------------------------------------------------------------
+    def load(
+        self,
+        paths: Iterable[str | Path],
+        stdin: BinaryIO | None = None,
+        progress: Progress | None = None,
+    ) -> LoadReport:
+        return self._save_all(ingest.iter_paths(paths, stdin=stdin), progress)
+
+    def load_bytes(self, data: bytes, name: str) -> LoadReport:
+        return self._save_all(ingest.parse_bytes(data, name), None)
+
+    def _save_all(self, items: Iterator[Article | Rejection], progress: Progress | None):
+        report = LoadReport()
+        with self._write_lock:
+            while batch := list(islice(items, SAVE_BATCH)):
+                articles = [item for item in batch if isinstance(item, Article)]
+                report.rejected.extend(item for item in batch if isinstance(item, Rejection))
+                self.store.save(articles, report)
+                if progress:
+                    progress(len(batch))
+        if report.loaded or report.updated:
+            self._invalidate()
+        return report
+
+    def remove(self, article_id: str) -> bool:
+        with self._write_lock:
+            removed = self.store.remove(article_id)
+        if removed:
+            self._invalidate()
+        return removed
+
+
+def _newest_first(articles: list[Article]) -> list[Article]:
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(articles, key=lambda a: (a.published or oldest, a.added_at), reverse=True)
+
+
+def _matches(
+    article: Article,
+    source: str | None,
+    keyword: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> bool:
+    if source and source.lower() not in article.source.lower():
+        return False
+    if keyword and keyword.lower() not in (article.title + "\n" + article.text).lower():
+        return False
+    if since and (article.published is None or article.published < since):
+        return False
+    return not (until and (article.published is None or article.published > until))
+

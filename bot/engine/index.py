@@ -1,0 +1,163 @@
+"""The in-memory search index: BM25 postings over sentences and over whole articles.
+
+Built from the store's articles (tokenize -> index), queried by ``ranking`` (retrieve).
+Sentences are kept as offsets into their article's text, so each text is held once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from bot.engine.models import Article
+from bot.engine.text import is_stopword, sentence_spans, stem, words
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
+
+
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """BM25 weights in compressed rows: row t holds (document, weight) for every document
+    containing term t."""
+
+    indptr: np.ndarray
+    docs: np.ndarray
+    weights: np.ndarray
+    n_docs: int
+
+    @classmethod
+    def from_counts(cls, counts: sparse.csr_matrix, k1: float = BM25_K1, b: float = BM25_B):
+        """``counts``: documents x terms term frequencies."""
+        counts = counts.tocsr().astype(np.float32)
+        n_docs = counts.shape[0]
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        avg = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = (k1 * (1 - b + b * lengths / avg)).astype(np.float32)
+        row_of = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+        tf = counts.data
+        counts.data = idf[counts.indices] * tf * (k1 + 1) / (tf + norm[row_of])
+        by_term = counts.T.tocsr()
+        by_term.sort_indices()
+        return cls(
+            by_term.indptr.astype(np.int64),
+            by_term.indices.astype(np.int32),
+            by_term.data.astype(np.float32),
+            n_docs,
+        )
+
+    def df(self, term_id: int) -> int:
+        return int(self.indptr[term_id + 1] - self.indptr[term_id])
+
+    def idf(self, term_id: int | None) -> float:
+        """BM25 rarity of a term; ``None`` (a word the corpus lacks) is the rarest."""
+        df = 0 if term_id is None else self.df(term_id)
+        return float(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
+
+    def score(self, term_weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Documents matching any term and their summed weighted BM25 scores."""
+        parts_docs, parts_scores = [], []
+        for term_id, qweight in term_weights.items():
+            lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
+            if hi > lo:
+                parts_docs.append(self.docs[lo:hi])
+                parts_scores.append(self.weights[lo:hi] * np.float32(qweight))
+        if not parts_docs:
+            return np.empty(0, np.int32), np.empty(0, np.float32)
+        docs = np.concatenate(parts_docs)
+        scores = np.concatenate(parts_scores)
+        unique, inverse = np.unique(docs, return_inverse=True)
+        return unique, np.bincount(inverse, weights=scores).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Index:
+    articles: tuple[Article, ...]
+    sent_article: np.ndarray  # sentence -> article number
+    sent_start: np.ndarray  # sentence -> start offset in its article's text
+    sent_end: np.ndarray
+    article_first: np.ndarray  # article -> its first sentence number (and n_sentences at the end)
+    sentences: Postings
+    article_postings: Postings
+    term_ids: dict[str, int]
+    vocabulary: dict[str, int]  # surface word -> corpus frequency, for typo correction
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sent_article)
+
+    def sentence_text(self, sentence: int) -> str:
+        article = self.articles[int(self.sent_article[sentence])]
+        return article.text[int(self.sent_start[sentence]) : int(self.sent_end[sentence])]
+
+
+def build_index(articles: Sequence[Article]) -> Index:
+    term_ids: dict[str, int] = {}
+    vocabulary: Counter[str] = Counter()
+    word_term: dict[str, int] = {}  # surface word -> term id, so each word is stemmed once
+
+    def ids_of(text: str) -> list[int]:
+        found = words(text)
+        for word in set(found).difference(word_term):
+            word_term[word] = -1 if is_stopword(word) else term_ids.setdefault(
+                stem(word), len(term_ids)
+            )
+        vocabulary.update(found)
+        return [t for t in map(word_term.__getitem__, found) if t >= 0]
+
+    sent_rows: list[int] = []
+    sent_cols: list[int] = []
+    sent_article: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    article_first: list[int] = []
+    title_rows: list[int] = []
+    title_cols: list[int] = []
+    for number, article in enumerate(articles):
+        article_first.append(len(sent_article))
+        for start, end in sentence_spans(article.text):
+            row = len(sent_article)
+            ids = ids_of(article.text[start:end])
+            sent_rows.extend([row] * len(ids))
+            sent_cols.extend(ids)
+            sent_article.append(number)
+            starts.append(start)
+            ends.append(end)
+        title_ids = ids_of(article.title)
+        title_rows.extend([number] * len(title_ids) * TITLE_REPEAT)
+        title_cols.extend(title_ids * TITLE_REPEAT)
+    article_first.append(len(sent_article))
+
+    n_terms = max(len(term_ids), 1)
+    n_sent = len(sent_article)
+    sent_counts = sparse.csr_matrix(
+        (np.ones(len(sent_rows), np.float32), (sent_rows, sent_cols)), shape=(n_sent, n_terms)
+    )
+    sent_counts.sum_duplicates()
+    membership = sparse.csr_matrix(
+        (np.ones(n_sent, np.float32), (sent_article, np.arange(n_sent))),
+        shape=(len(articles), n_sent),
+    )
+    titles = sparse.csr_matrix(
+        (np.ones(len(title_rows), np.float32), (title_rows, title_cols)),
+        shape=(len(articles), n_terms),
+    )
+    article_counts = (membership @ sent_counts + titles).tocsr()
+    return Index(
+        articles=tuple(articles),
+        sent_article=np.asarray(sent_article, np.int32),
+        sent_start=np.asarray(starts, np.int32),
+        sent_end=np.asarray(ends, np.int32),
+        article_first=np.asarray(article_first, np.int32),
+        sentences=Postings.from_counts(sent_counts),
+        article_postings=Postings.from_counts(article_counts),
+        term_ids=term_ids,
+        vocabulary={w: n for w, n in vocabulary.items() if word_term[w] >= 0},
+    )

@@ -1,0 +1,114 @@
+"""Plain data passed between the engine's stages and to its front ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One stored news article. ``text`` keeps paragraphs separated by blank lines."""
+
+    id: str
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    authors: tuple[str, ...]
+    text: str
+    added_at: datetime
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A quoted passage: the matched sentence with just enough neighbouring context.
+
+    ``highlights`` are (start, end) character spans in ``text`` holding question words.
+    ``also_in`` counts other outlets that carried the same story.
+    """
+
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+    citation: Citation
+    score: float
+    also_in: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedArticle:
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The engine's reply to one question. ``answered`` is False when nothing matched well:
+    ``excerpts`` is then empty and ``related`` holds the closest articles."""
+
+    question: str
+    answered: bool
+    excerpts: tuple[Excerpt, ...]
+    related: tuple[RelatedArticle, ...]
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why one input item could not be loaded: ``where`` is file, line or item."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(slots=True)
+class LoadReport:
+    loaded: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"loaded {self.loaded}, updated {self.updated}, "
+            f"duplicate {self.duplicate}, rejected {len(self.rejected)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecentPage:
+    articles: tuple[Article, ...]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    articles: int
+    sentences: int
+    sources: int
+    newest: datetime | None
+    oldest: datetime | None
+    db_path: str
+    db_bytes: int

@@ -1,0 +1,120 @@
+"""The `newsbot` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support import SAMPLES, SEED, newsbot
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "news.json"
+    result = newsbot("load", "--db", str(path), str(SAMPLES))
+    assert result.returncode == 0, result.stderr
+    count = len(list(SAMPLES.glob("*.txt")))
+    assert result.stdout.strip() == f"loaded {count}, updated 0, duplicate 0, rejected 0"
+    return path
+
+
+def test_reloading_reports_duplicates_not_new_articles(db):
+    result = newsbot("load", "--db", str(db), str(SEED))
+    assert result.stdout.strip() == "loaded 0, updated 0, duplicate 1, rejected 0"
+
+
+def test_ask_json_contract(db):
+    result = newsbot("ask", "--json", "--db", str(db), "What did Kim Jong Un call for?")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["question"] == "What did Kim Jong Un call for?"
+    assert answer["answered"] is True
+    first = answer["excerpts"][0]
+    assert set(first) >= {"text", "article_id", "title", "url", "source", "published", "score"}
+    assert "drastic boost" in first["text"]
+    assert first["published"].startswith("2023-08-14")
+    assert isinstance(first["score"], float)
+    for related in answer["related"]:
+        assert set(related) >= {"article_id", "title", "url", "published"}
+
+
+def test_ask_reads_plain_and_json_lines_from_stdin(db):
+    stdin = (
+        "Who won the Continental Cup final?\n\n"
+        '{"question": "Who won the 1998 World Cup?", "asked_at": "2024-06-01"}\n'
+    )
+    result = newsbot("ask", "--json", "--db", str(db), stdin=stdin)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False]
+
+
+def test_ask_rejects_a_bad_json_line_precisely(db):
+    result = newsbot("ask", "--db", str(db), stdin='{"asked_at": "2024-01-01"}\n')
+    assert result.returncode == 2
+    assert "stdin line 1" in result.stderr
+
+
+def test_human_output_cites_or_offers_the_closest_articles(db):
+    question = "Why did Westmark have rolling blackouts during the heatwave?"
+    answer = json.loads(newsbot("ask", "--json", "--db", str(db), question).stdout)
+    result = newsbot("ask", "--db", str(db), question)
+    assert answer["answered"] and result.stdout.startswith("1. \u201c")
+    for cited in answer["excerpts"]:
+        assert f"[{cited['article_id']}]" in result.stdout
+    absent = newsbot("ask", "--db", str(db), "Who won the 1998 World Cup?")
+    assert absent.stdout.startswith("No confident answer in the indexed articles.\nClosest")
+    assert "Continental Cup" in absent.stdout
+
+
+def test_recent_article_stats_remove(db, tmp_path):
+    recent = newsbot("recent", "--db", str(db), "--per-page", "3")
+    assert "page 1 of" in recent.stdout and recent.stdout.count("  - ") == 3
+    article_id = recent.stdout.split("[")[1].split("]")[0]
+    shown = newsbot("article", "--db", str(db), article_id)
+    assert shown.returncode == 0 and article_id in shown.stdout
+    stats = newsbot("stats", "--db", str(db))
+    assert f"articles   {len(list(SAMPLES.glob('*.txt')))}" in stats.stdout
+    missing = newsbot("article", "--db", str(db), "0000000000000000")
+    assert missing.returncode == 1 and "no article" in missing.stderr
+
+
+def test_export_then_load_round_trips(db, tmp_path):
+    dump = tmp_path / "dump.jsonl"
+    assert newsbot("export", "--db", str(db), str(dump)).returncode == 0
+    copy = tmp_path / "copy.json"
+    loaded = newsbot("load", "--db", str(copy), str(dump))
+    assert loaded.stdout.startswith(f"loaded {len(list(SAMPLES.glob('*.txt')))},")
+    again = newsbot("export", "--db", str(copy))
+    assert again.stdout == dump.read_text(encoding="utf-8")
+
+
+def test_remove_then_gone(tmp_path):
+    db = tmp_path / "one.json"
+    newsbot("load", "--db", str(db), str(SEED))
+    article_id = json.loads(newsbot("ask", "--json", "--db", str(db), "Kim missile").stdout)[
+        "excerpts"
+    ][0]["article_id"]
+    assert newsbot("remove", "--db", str(db), article_id).returncode == 0
+    assert "articles   0" in newsbot("stats", "--db", str(db)).stdout
+
+
+def test_load_of_only_bad_input_fails_with_reasons(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "no text"}\nnot json\n', encoding="utf-8")
+    result = newsbot("load", "--db", str(tmp_path / "db.json"), str(bad))
+    assert result.returncode == 1
+    assert "rejected 2" in result.stdout
+    assert "bad.jsonl:1" in result.stderr and "bad.jsonl:2" in result.stderr
+
+
+def test_chat_answers_until_an_empty_line(db):
+    result = newsbot("chat", "--db", str(db), stdin="What did Kim Jong Un call for?\n\n")
+    assert result.returncode == 0
+    assert "drastic boost" in result.stdout
+
+
+def test_run_without_a_token_falls_back_to_the_chat(db):
+    result = newsbot("run", "--db", str(db), stdin="\n", env={"DISCORD_TOKEN": ""})
+    assert result.returncode == 0
+    assert "DISCORD_TOKEN is not set" in result.stderr

@@ -1,0 +1,144 @@
+"""The TinyDB store: dedup, updates, atomic batched writes, two processes, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bench.gen_corpus import generate
+from bot.engine.models import Article, LoadReport
+from bot.engine.store import ArticleStore
+from tests.support import PROJECT_DIR, write_jsonl
+
+NOW = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def article(n: int, text: str | None = None, url: str | None = None) -> Article:
+    return Article(
+        id=f"id{n:04d}",
+        url=url or f"https://example.com/a/{n}",
+        title=f"Title {n}",
+        source="Example",
+        published=datetime(2024, 1, 1 + n % 28, tzinfo=UTC),
+        authors=("A. Writer",),
+        text=text or f"Paragraph one of article {n}.\n\nParagraph two, number {n}.",
+        added_at=NOW,
+    )
+
+
+def test_save_then_reopen_round_trips(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    report = LoadReport()
+    store.save([article(1), article(2)], report)
+    assert (report.loaded, report.updated, report.duplicate) == (2, 0, 0)
+    reopened = ArticleStore(db)
+    assert reopened.articles() == [article(1), article(2)]
+    assert json.loads(db.read_text())["articles"]["1"]["title"] == "Title 1"
+
+
+def test_same_id_same_content_is_duplicate_and_changed_content_is_update(tmp_path):
+    store = ArticleStore(tmp_path / "db.json")
+    store.save([article(1)], LoadReport())
+    report = LoadReport()
+    changed = replace(article(1, text="A corrected text.\n\nWith a new paragraph."),
+                      added_at=datetime(2025, 1, 1, tzinfo=UTC))
+    store.save([article(1), changed], report)
+    assert (report.loaded, report.updated, report.duplicate) == (0, 1, 1)
+    assert len(store) == 1
+    kept = ArticleStore(tmp_path / "db.json").get("id0001")
+    assert kept.text.startswith("A corrected text.")
+    assert kept.added_at == NOW  # an update keeps when the article was first added
+
+
+def test_same_content_under_another_url_is_duplicate(tmp_path):
+    store = ArticleStore(tmp_path / "db.json")
+    report = LoadReport()
+    original = article(1, text="Identical wire story text.")
+    copy = replace(article(2, text="identical   WIRE story text"), url="https://example.com/x")
+    store.save([original, copy], report)
+    assert (report.loaded, report.duplicate) == (1, 1)
+
+
+def test_remove_and_settings_records(tmp_path):
+    store = ArticleStore(tmp_path / "db.json")
+    store.save([article(1), article(2)], LoadReport())
+    assert store.remove("id0001") is True
+    assert store.remove("id0001") is False
+    store.update_records("guilds", lambda rows: [*rows, {"guild_id": 5, "ask_channels": [7]}])
+    reopened = ArticleStore(tmp_path / "db.json")
+    assert [a.id for a in reopened.articles()] == ["id0002"]
+    assert reopened.records("guilds") == [{"guild_id": 5, "ask_channels": [7]}]
+
+
+def test_a_batch_is_one_write_and_no_temp_files_remain(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(n) for n in range(300)], LoadReport())
+    first = db.stat().st_mtime_ns
+    store.save([article(n) for n in range(300)], LoadReport())  # all duplicates: no write
+    assert db.stat().st_mtime_ns == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.json", "db.json.lock"]
+
+
+def test_another_process_write_is_seen_by_refresh(tmp_path):
+    db = tmp_path / "db.json"
+    reader = ArticleStore(db)
+    writer = ArticleStore(db)
+    writer.save([article(1)], LoadReport())
+    assert len(reader) == 0
+    assert reader.refresh() is True
+    assert [a.id for a in reader.articles()] == ["id0001"]
+    assert reader.refresh() is False
+
+
+def _load_proc(db, path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "load", "--db", str(db), str(path)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_processes_loading_at_once_keep_everything_once(tmp_path):
+    db = tmp_path / "db.json"
+    corpus = list(generate(1200, seed=7))
+    first = write_jsonl(tmp_path / "first.jsonl", corpus[:600])
+    second = write_jsonl(tmp_path / "second.jsonl", corpus[600:])
+    procs = [_load_proc(db, first), _load_proc(db, second)]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    store = ArticleStore(db)
+    urls = [a.url for a in store.articles()]
+    assert len(urls) == 1200 == len(set(urls))
+
+
+@pytest.mark.parametrize("delay", [0.4, 0.9, 1.6])
+def test_a_loader_killed_mid_write_leaves_a_readable_database(tmp_path, delay):
+    db = tmp_path / "db.json"
+    corpus = list(generate(6000, seed=3))
+    done = write_jsonl(tmp_path / "done.jsonl", corpus[:200])
+    big = write_jsonl(tmp_path / "big.jsonl", corpus[200:])
+    assert _load_proc(db, done).wait(timeout=120) == 0
+    proc = _load_proc(db, big)
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    store = ArticleStore(db)  # opens: never a half-written file
+    urls = {a.url for a in store.articles()}
+    assert {r["url"] for r in corpus[:200]} <= urls
+    rerun = _load_proc(db, big)
+    _out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    final = ArticleStore(db).articles()
+    assert len(final) == len({a.url for a in final}) == 6000
