@@ -31,7 +31,7 @@ from bot.engine.models import (
 from bot.engine.query import Corrector, analyse
 from bot.engine.store import ArticleStore
 
-SAVE_BATCH = 2_000  # articles per atomic write during a bulk load
+SAVE_BATCH = 2_000  # the smallest number of articles per atomic write during a bulk load
 Progress = Callable[[int], None]  # called with the number of items just processed
 
 
@@ -150,7 +150,9 @@ class Engine:
     def _save_all(self, items: Iterator[Article | Rejection], progress: Progress | None):
         report = LoadReport()
         with self._write_lock:
-            while batch := list(islice(items, SAVE_BATCH)):
+            # Each write rewrites the whole file, so batches grow with the database: the
+            # total written stays proportional to the final size (no quadratic loading).
+            while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 2))):
                 articles = [item for item in batch if isinstance(item, Article)]
                 report.rejected.extend(item for item in batch if isinstance(item, Rejection))
                 self.store.save(articles, report)

@@ -1,0 +1,131 @@
+"""How each cost grows with the archive: load, index, start-up, answer latency, memory.
+
+    python bench/scale.py [--sizes 1000,10000,100000] [--questions 300]
+
+For each size, a generated corpus (bench/gen_corpus.py, deterministic) is loaded through
+the engine into a fresh database in one process (load rate, index build, its peak RSS);
+then a second, fresh process opens that database as the bot would at start (time until
+the first answer, with the index cache), answers questions made from random sentences of
+the corpus, and reports latency percentiles and its own peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gen_corpus import generate  # noqa: E402
+from bot.engine.engine import Engine  # noqa: E402
+from bot.engine.store import ArticleStore  # noqa: E402
+from bot.engine.text import is_stopword, words  # noqa: E402
+
+FILE_ARTICLES = 5_000
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_phase(size: int, workdir: Path) -> dict:
+    corpus = workdir / "corpus"  # files of 5,000 articles, like a feed archive
+    corpus.mkdir()
+    for number, record in enumerate(generate(size, seed=1)):
+        if number % FILE_ARTICLES == 0:
+            out = (corpus / f"part-{number // FILE_ARTICLES:04d}.jsonl").open("w")
+        out.write(json.dumps(record) + "\n")
+    out.close()
+    engine = Engine(ArticleStore(workdir / "db.json"))
+    start = time.perf_counter()
+    report = engine.load([corpus])
+    load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    engine.warm_up()
+    build_s = time.perf_counter() - start
+    assert report.loaded == size, report.summary()
+    return {"load_per_s": size / load_s, "build_s": build_s, "load_rss_mb": peak_rss_mb()}
+
+
+def questions_from(engine: Engine, count: int) -> list[str]:
+    """Questions made of 4-7 content words of random sentences (deterministic)."""
+    index, _ = engine._current()
+    rng = random.Random(7)
+    out = []
+    while len(out) < count:
+        sentence = index.sentence_text(rng.randrange(index.n_sentences))
+        content = [w for w in words(sentence) if not is_stopword(w)]
+        if len(content) >= 4:
+            start = rng.randrange(0, max(1, len(content) - 6))
+            out.append("What about " + " ".join(content[start : start + rng.randint(4, 7)]) + "?")
+    return out
+
+
+def serve_phase(workdir: Path, questions: int) -> dict:
+    start = time.perf_counter()
+    engine = Engine(ArticleStore(workdir / "db.json"))
+    engine.ask("What happened?")
+    ready_s = time.perf_counter() - start
+    latencies = []
+    for question in questions_from(engine, questions):
+        t = time.perf_counter()
+        engine.ask(question)
+        latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+    index, _ = engine._current()
+    return {
+        "sentences": index.n_sentences,
+        "ready_s": ready_s,
+        "median_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * len(latencies))],
+        "p99_ms": latencies[int(0.99 * len(latencies))],
+        "serve_rss_mb": peak_rss_mb(),
+    }
+
+
+def child(phase: str, *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, *args],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode:
+        sys.exit(f"{phase} failed:\n{result.stderr}")
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--phase", choices=["load", "serve"], help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase == "load":
+        print(json.dumps(load_phase(int(args.sizes), args.workdir)))
+        return
+    if args.phase == "serve":
+        print(json.dumps(serve_phase(args.workdir, args.questions)))
+        return
+    print(f"{'articles':>9} {'sentences':>10} {'load/s':>8} {'index s':>8} {'ready s':>8} "
+          f"{'median ms':>9} {'p95 ms':>7} {'p99 ms':>7} {'RSS load MB':>11} {'RSS serve MB':>12}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            loaded = child("load", "--sizes", str(size), "--workdir", tmp)
+            served = child("serve", "--workdir", tmp, "--questions", str(args.questions))
+        print(f"{size:>9} {served['sentences']:>10} {loaded['load_per_s']:>8.0f} "
+              f"{loaded['build_s']:>8.1f} {served['ready_s']:>8.2f} {served['median_ms']:>9.1f} "
+              f"{served['p95_ms']:>7.1f} {served['p99_ms']:>7.1f} {loaded['load_rss_mb']:>11.0f} "
+              f"{served['serve_rss_mb']:>12.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
