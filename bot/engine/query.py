@@ -13,6 +13,13 @@ from bot.engine.text import is_stopword, stem, words
 
 FUZZY_CUTOFF = 75  # rapidfuzz ratio (0-100) for a vocabulary word to replace a question word
 FUZZY_WEIGHT = 0.8  # a corrected word is a guess: it counts a little less
+NUMBER_QUESTION = re.compile(
+    r"\bhow (many|much|long|old|far)\b|\bwhat (percentage|percent|year|number|age)\b"
+    r"|\bin what year\b"
+)
+NAME_QUESTION = re.compile(
+    r"\b(who|whom|whose|which|where)\b|\bwhat (country|city|state|company|team|name)\b"
+)
 NAME_RE = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][^\W_]+|\d[\d,.]*")  # not sentence-initial
 
 
@@ -25,6 +32,7 @@ class Query:
     stems: frozenset[str]
     importance: dict[str, float]  # every content word's stem -> 1 + rarity; unknown words most
     unknown_names: frozenset[str]  # names and numbers asked about that no article contains
+    answer_type: str  # "number", "name" or "any": what kind of words the answer brings
 
 
 def analyse(
@@ -63,7 +71,15 @@ def analyse(
         frozenset(stems),
         importance,
         frozenset(unknown_names),
+        answer_type(question),
     )
+
+
+def answer_type(question: str) -> str:
+    lowered = question.lower()
+    if NUMBER_QUESTION.search(lowered):
+        return "number"
+    return "name" if NAME_QUESTION.search(lowered) else "any"
 
 
 class Corrector:

@@ -22,12 +22,14 @@ from bot.engine.text import stem, words
 CANDIDATES = 300
 ARTICLE_WEIGHT = 0.35  # share of the article-level match added to each sentence
 QUESTION_PENALTY = 0.3  # multiplier for sentences that are themselves questions
-NOVELTY_BONUS = 0.06  # per new name or number in the excerpt window (at most NOVELTY_CAP)
+NOVELTY_BONUS = 0.12  # per new name or number in the excerpt window (at most NOVELTY_CAP)
 NOVELTY_CAP = 3
 DATE_WINDOW_DAYS = (-3, 10)  # published from 10 days before to 3 days after the question
 OUT_OF_WINDOW = 0.75
 MAX_EXCERPT_CHARS = 400
-NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w’'-]+|\d[\d,.]*)")
+NUMBER = re.compile(r"\b\d[\d,.]*")
+NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
+NOVELTY = {"number": (NUMBER,), "name": (NAME,), "any": (NUMBER, NAME)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +111,10 @@ def _date_factor(query: Query, index: Index, article: int) -> float:
 
 
 def _novel_count(query: Query, window: str) -> int:
+    """Names or numbers (as the question asks for) in the window that the question lacks."""
     asked = {w.lower() for w in words(query.text)}
-    return len({m for m in NAME_OR_NUMBER.findall(window) if m.lower() not in asked})
+    found = {m for pattern in NOVELTY[query.answer_type] for m in pattern.findall(window)}
+    return len({m for m in found if m.lower() not in asked})
 
 
 def coverage(query: Query, text: str) -> float:
