@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -141,3 +142,16 @@ def test_the_index_cache_is_reused_and_rebuilt_when_data_changes(tmp_path, monke
     other.remove(other.store.articles()[0].id)
     other.warm_up()
     assert builds == [1]
+
+
+def test_the_bot_keeps_answering_from_the_old_index_while_another_load_is_indexed(tmp_path):
+    db = tmp_path / "db.json"
+    running = Engine(ArticleStore(db), serve_stale=True)
+    running.load([SEED])
+    Engine(ArticleStore(db)).load([SAMPLES])
+    assert running.stats().articles == 1  # answered at once, from the previous index
+    deadline = time.monotonic() + 60
+    while running.stats().articles == 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.stats().articles == len(list(SAMPLES.glob("*.txt")))
+    assert running.ask("Who won the Continental Cup final?").answered

@@ -1,7 +1,9 @@
 """The engine's front door: articles in, answers out. Knows nothing of Discord or terminals.
 
 Thread-safe for one writer and many readers: an index is immutable once built, and a
-rebuilt one replaces it in a single assignment.
+rebuilt one replaces it in a single assignment. With ``serve_stale`` (the bot), a change
+made by another process is indexed in a background thread while questions go on being
+answered from the previous index; the engine's own loads index before they return.
 """
 
 from __future__ import annotations
@@ -37,29 +39,52 @@ Progress = Callable[[int], None]  # called with the number of items just process
 
 class Engine:
     def __init__(
-        self, store: ArticleStore, min_coverage: float = MIN_COVERAGE, cache_index: bool = True
+        self,
+        store: ArticleStore,
+        min_coverage: float = MIN_COVERAGE,
+        cache_index: bool = True,
+        serve_stale: bool = False,
     ) -> None:
         self.store = store
         self.index_path = cache_path(store.path) if cache_index else None
         self.min_coverage = min_coverage
+        self.serve_stale = serve_stale
         self._index: tuple[Index, Corrector] | None = None
-        self._build_lock = threading.Lock()
+        self._stale = False
+        self._state_lock = threading.Lock()  # guards _index, _stale and store refreshes
+        self._build_lock = threading.Lock()  # one index build at a time
         self._write_lock = threading.Lock()
+        self._background: threading.Thread | None = None
 
     # -- the index -----------------------------------------------------------------------
     def _current(self) -> tuple[Index, Corrector]:
-        """The index, rebuilt first if the database changed (here or in another process)."""
-        with self._build_lock:
-            if self.store.refresh() or self._index is None:
-                index = load_or_build(
-                    self.store.articles(), self.store.content_key(), self.index_path
-                )
-                self._index = (index, Corrector(index))
-            return self._index
+        """The index, rebuilt if the database changed (here or in another process)."""
+        with self._state_lock:
+            self._stale |= self.store.refresh()
+            if self._index is not None and not self._stale:
+                return self._index
+            if self._index is not None and self.serve_stale:
+                self._rebuild_in_background()
+                return self._index
+        return self._rebuild()
 
-    def _invalidate(self) -> None:
+    def _rebuild(self) -> tuple[Index, Corrector]:
         with self._build_lock:
-            self._index = None
+            with self._state_lock:
+                if self._index is not None and not self._stale:
+                    return self._index  # another thread built it meanwhile
+                articles, key = self.store.articles(), self.store.content_key()
+                self._stale = False
+            index = load_or_build(articles, key, self.index_path)
+            built = (index, Corrector(index))
+            with self._state_lock:
+                self._index = built
+            return built
+
+    def _rebuild_in_background(self) -> None:
+        if self._background is None or not self._background.is_alive():
+            self._background = threading.Thread(target=self._rebuild, name="reindex", daemon=True)
+            self._background.start()
 
     def warm_up(self) -> None:
         self._current()
@@ -82,7 +107,7 @@ class Engine:
     # -- browsing ------------------------------------------------------------------------
     def article(self, article_id: str) -> Article | None:
         """An article by id, or by an unambiguous id prefix of at least 6 characters."""
-        self.store.refresh()
+        self._current()
         found = self.store.get(article_id.strip())
         if found or len(article_id.strip()) < 6:
             return found
@@ -91,7 +116,7 @@ class Engine:
 
     def find_titles(self, text: str, limit: int = 25) -> list[Article]:
         """Articles whose titles fuzzily match ``text`` (newest first when ``text`` is empty)."""
-        self.store.refresh()
+        self._current()
         articles = self.store.articles()
         if not text.strip():
             return _newest_first(articles)[:limit]
@@ -111,7 +136,7 @@ class Engine:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> RecentPage:
-        self.store.refresh()
+        self._current()
         chosen = [
             a
             for a in _newest_first(self.store.articles())
@@ -159,14 +184,20 @@ class Engine:
                 if progress:
                     progress(len(batch))
         if report.loaded or report.updated:
-            self._invalidate()
+            self._reindex_now()
         return report
+
+    def _reindex_now(self) -> None:
+        """After our own change: index it before returning, so it is answerable at once."""
+        with self._state_lock:
+            self._stale = True
+        self._rebuild()
 
     def remove(self, article_id: str) -> bool:
         with self._write_lock:
             removed = self.store.remove(article_id)
         if removed:
-            self._invalidate()
+            self._reindex_now()
         return removed
 
 

@@ -1,12 +1,15 @@
 """The system of record: articles (and the bot's settings) in one TinyDB file.
 
 Writers take a file lock, re-read the file if another process changed it, apply a whole
-batch, and write once, atomically. Readers never lock: a rename is all they can observe.
+batch, and write once, atomically. Readers never take the file lock: a rename is all they
+can observe. Within a process, one re-entrant lock makes each method atomic for threads.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -24,6 +27,15 @@ from bot.engine.storage import AtomicJSONStorage
 
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
+
+
+def _synchronised(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def locked(self: ArticleStore, *args: Any, **kwargs: Any) -> Any:
+        with self._mutex:
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
@@ -62,6 +74,7 @@ class ArticleStore:
         self._storage = AtomicJSONStorage(self.path)
         self._db = TinyDB(self.path, storage=lambda _path: self._storage)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self._mutex = threading.RLock()
         self._by_id: dict[str, int] = {}
         self._by_fingerprint: dict[str, str] = {}
         self._fingerprints: dict[str, str] = {}
@@ -72,6 +85,7 @@ class ArticleStore:
     def changed_on_disk(self) -> bool:
         return self._storage.changed_on_disk()
 
+    @_synchronised
     def refresh(self) -> bool:
         """Re-read the file if another process wrote it; True when it had changed."""
         if not self._storage.changed_on_disk():
@@ -80,10 +94,12 @@ class ArticleStore:
         self._index_documents()
         return True
 
+    @_synchronised
     def articles(self) -> list[Article]:
         """Every article, in the order they were first added."""
         return list(self._articles.values())
 
+    @_synchronised
     def content_key(self) -> str:
         """Names the exact articles held, in order: equal keys, equal article sets."""
         h = hashlib.sha1()
@@ -91,9 +107,11 @@ class ArticleStore:
             h.update(f"{article_id}:{self._fingerprints[article_id]}:{article.title}\n".encode())
         return h.hexdigest()
 
+    @_synchronised
     def get(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
+    @_synchronised
     def __len__(self) -> int:
         return len(self._articles)
 
@@ -130,6 +148,7 @@ class ArticleStore:
                 raise
             self._storage.flush()
 
+    @_synchronised
     def save(self, articles: Iterable[Article], report: LoadReport) -> None:
         """Insert new articles and update changed ones in one atomic write."""
         with self._writing():
@@ -164,6 +183,7 @@ class ArticleStore:
             if inserts or replaced:
                 table.insert_multiple(inserts + replaced)
 
+    @_synchronised
     def remove(self, article_id: str) -> bool:
         with self._writing():
             doc_id = self._by_id.get(article_id)
@@ -174,9 +194,11 @@ class ArticleStore:
             return True
 
     # -- small settings tables (guild settings, feeds) -------------------------------------
+    @_synchronised
     def records(self, table: str) -> list[dict[str, Any]]:
         return [dict(doc) for doc in self._db.table(table).all()]
 
+    @_synchronised
     def update_records(self, table: str, change: Callable[[list[dict]], list[dict]]) -> None:
         """Replace a settings table with ``change(current records)``, under the write lock."""
         with self._writing():
