@@ -200,7 +200,7 @@ def run(db_path: Path | None) -> None:
         return
     from bot.discord.runner import run_bot
 
-    run_bot(settings, open_engine(settings))
+    run_bot(settings, open_engine(settings, serve_stale=True))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Slash commands and listeners, one cog per concern; each delegates to the engine."""
