@@ -188,10 +188,12 @@ class Engine:
         return report
 
     def _reindex_now(self) -> None:
-        """After our own change: index it before returning, so it is answerable at once."""
+        """After our own change. The bot indexes it before returning, so what an admin loads
+        is answerable at once; a bulk load from the CLI leaves it to the next question."""
         with self._state_lock:
             self._stale = True
-        self._rebuild()
+        if self.serve_stale:
+            self._rebuild()
 
     def remove(self, article_id: str) -> bool:
         with self._write_lock:

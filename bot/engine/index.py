@@ -17,8 +17,12 @@ from scipy import sparse
 from bot.engine.models import Article
 from bot.engine.text import is_stopword, sentence_spans, stem, words
 
-BM25_K1 = 1.2
-BM25_B = 0.75
+BM25_K1 = 1.0
+# Length normalisation: weak for sentences (a long sentence that matches usually carries
+# the answer with it; b=0.2 beat 0.75 by 3 points of hit@1 on news questions), the usual
+# strength for whole articles.
+SENTENCE_B = 0.2
+ARTICLE_B = 0.75
 TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
 
 
@@ -33,7 +37,7 @@ class Postings:
     n_docs: int
 
     @classmethod
-    def from_counts(cls, counts: sparse.csr_matrix, k1: float = BM25_K1, b: float = BM25_B):
+    def from_counts(cls, counts: sparse.csr_matrix, b: float, k1: float = BM25_K1):
         """``counts``: documents x terms term frequencies."""
         counts = counts.tocsr().astype(np.float32)
         n_docs = counts.shape[0]
@@ -156,8 +160,8 @@ def build_index(articles: Sequence[Article]) -> Index:
         sent_start=np.frombuffer(starts, np.int32),
         sent_end=np.frombuffer(ends, np.int32),
         article_first=np.frombuffer(article_first, np.int32),
-        sentences=Postings.from_counts(sent_counts),
-        article_postings=Postings.from_counts(article_counts),
+        sentences=Postings.from_counts(sent_counts, SENTENCE_B),
+        article_postings=Postings.from_counts(article_counts, ARTICLE_B),
         term_ids=term_ids,
         vocabulary={w: n for w, n in vocabulary.items() if word_term[w] >= 0},
     )

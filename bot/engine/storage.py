@@ -5,6 +5,9 @@ quadratic and a crash mid-write corrupts the file. This storage keeps the databa
 memory, and ``flush()`` writes it once per batch to a temporary file that is fsynced and
 renamed over the old one, so a reader sees either the old or the new database, never
 half of one.
+
+Any failure to read or write the file is raised as a ``StorageError``: one line naming the
+database and the cause (full disk, read-only file system, no permission, not JSON).
 """
 
 from __future__ import annotations
@@ -18,6 +21,30 @@ import orjson
 from tinydb.storages import Storage
 
 FileSignature = tuple[int, int, int]  # inode, size, mtime_ns
+
+
+class StorageError(OSError):
+    """The database file could not be read or written; ``str()`` is one line for users."""
+
+    def __init__(self, action: str, path: Path, cause: BaseException) -> None:
+        reason = _reason(cause)
+        super().__init__(getattr(cause, "errno", None), reason, str(path))
+        self.path = path
+        self.message = f"cannot {action} the database {path}: {reason}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _reason(cause: BaseException) -> str:
+    """The cause in words, on one line: "No space left on device", not "[Errno 28] ..."."""
+    if isinstance(cause, OSError) and cause.strerror:
+        text = cause.strerror
+    elif isinstance(cause, ValueError):
+        text = f"not a valid database file ({cause})"
+    else:
+        text = str(cause) or type(cause).__name__
+    return " ".join(text.split())
 
 
 def file_signature(path: Path) -> FileSignature | None:
@@ -48,21 +75,41 @@ class AtomicJSONStorage(Storage):
 
     def reload(self) -> None:
         """Drop the in-memory copy and read the file as it is on disk now."""
-        self.signature = file_signature(self.path)
-        if self.signature is None or self.signature[1] == 0:
-            self._data = {}
-        else:
-            self._data = orjson.loads(self.path.read_bytes())
-        self._dirty = False
+        try:
+            signature = file_signature(self.path)
+            data = {} if signature is None or signature[1] == 0 else self._read_file()
+        except (OSError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
+            raise StorageError("read", self.path, exc) from exc
+        self.signature, self._data, self._dirty = signature, data, False
+
+    def _read_file(self) -> dict[str, Any]:
+        data = orjson.loads(self.path.read_bytes())
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, not {type(data).__name__}")
+        return data
 
     def changed_on_disk(self) -> bool:
         return file_signature(self.path) != self.signature
 
     def flush(self) -> None:
-        """Write the database if it changed since the last flush."""
+        """Write the database if it changed since the last flush.
+
+        On failure the file on disk is untouched (no temporary file is left behind) and
+        ``StorageError`` is raised; the unwritten change stays in memory until ``reload()``.
+        """
         if not self._dirty or self._data is None:
             return
         payload = orjson.dumps(self._data)
+        try:
+            self._replace_file(payload)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            raise StorageError("write", self.path, exc) from exc
+        self.signature = file_signature(self.path)
+        self._dirty = False
+
+    def _replace_file(self, payload: bytes) -> None:
+        """Write ``payload`` to a temporary file, fsync it and rename it over the database."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
@@ -74,9 +121,6 @@ class AtomicJSONStorage(Storage):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(self.path.parent)
-        self.signature = file_signature(self.path)
-        self._dirty = False
 
     def close(self) -> None:
         self.flush()

@@ -23,7 +23,7 @@ from tinydb.table import Document
 
 from bot.engine.models import Article, LoadReport
 from bot.engine.normalize import content_fingerprint
-from bot.engine.storage import AtomicJSONStorage
+from bot.engine.storage import AtomicJSONStorage, StorageError
 
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
@@ -138,15 +138,29 @@ class ArticleStore:
     # -- writing -------------------------------------------------------------------------
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        with self._lock:
+        """Apply one change under the file lock and write it; on any failure (the change
+        itself, or a full or read-only disk) memory is rolled back to what is on disk."""
+        with self._locked_file():
             self.refresh()
             try:
                 yield
+                self._storage.flush()
             except BaseException:
-                self._storage.reload()  # drop the half-applied batch
+                self._storage.reload()  # drop the half-applied or unwritten batch
                 self._index_documents()
                 raise
-            self._storage.flush()
+
+    @contextmanager
+    def _locked_file(self) -> Iterator[None]:
+        """The inter-process write lock; failing to take it is a ``StorageError``."""
+        try:
+            self._lock.acquire()
+        except OSError as exc:  # no lock file in a read-only directory; filelock.Timeout
+            raise StorageError("write", self.path, exc) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @_synchronised
     def save(self, articles: Iterable[Article], report: LoadReport) -> None:
