@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import numpy as np
+
 from bot.engine.index import Index
 from bot.engine.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.engine.query import Query
-from bot.engine.ranking import Hit, rank
+from bot.engine.ranking import Hit, coverage, rank
 from bot.engine.text import WORD_RE, stem, terms
 
 MAX_EXCERPTS = 3
@@ -17,9 +21,9 @@ RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the b
 
 def compose(query: Query, index: Index, min_coverage: float = MIN_COVERAGE) -> Answer:
     hits = rank(query, index)
-    chosen = _pick([h for h in hits if h.coverage >= min_coverage] or hits[:1])
     penalty = UNKNOWN_NAME_FACTOR ** len(query.unknown_names)
-    confidence = chosen[0].coverage * penalty if chosen else 0.0
+    chosen = _pick(list(_covered(query, index, hits, min_coverage / penalty)))
+    confidence = coverage(query, chosen[0].text(index)) * penalty if chosen else 0.0
     if not chosen or confidence < min_coverage:
         related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
         return Answer(query.text, False, (), related, confidence)
@@ -29,6 +33,18 @@ def compose(query: Query, index: Index, min_coverage: float = MIN_COVERAGE) -> A
         query, index, exclude=cited, limit=MAX_RELATED, like=[index.articles[a] for a in cited]
     )
     return Answer(query.text, True, excerpts, related, confidence)
+
+
+def _covered(query: Query, index: Index, hits: list[Hit], floor: float) -> Iterator[Hit]:
+    """Hits holding at least ``floor`` of the question's words, best first, until three
+    articles are represented (coverage is only computed as far as needed)."""
+    articles: set[int] = set()
+    for hit in hits:
+        if coverage(query, hit.text(index)) >= floor:
+            yield hit
+            articles.add(hit.article)
+            if len(articles) == MAX_EXCERPTS:
+                return
 
 
 def _pick(hits: list[Hit]) -> list[Hit]:
@@ -50,8 +66,7 @@ def _pick(hits: list[Hit]) -> list[Hit]:
 
 def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
     article = index.articles[hit.article]
-    text = article.text[int(index.sent_start[hit.first]) : int(index.sent_end[hit.last])]
-    text = " ".join(text.split())
+    text = " ".join(hit.text(index).split())
     return Excerpt(text, highlight_spans(query, text), citation(article), round(hit.score, 4))
 
 
@@ -91,10 +106,8 @@ def closest_articles(
     if not len(scores):
         return ()
     floor = RELATED_MIN_SHARE * float(scores.max())
-    order = (-scores).argsort(kind="stable")
-    picked = [
-        index.articles[int(docs[i])]
-        for i in order
-        if scores[i] >= floor and int(docs[i]) not in exclude
-    ][:limit]
+    keep = scores >= floor
+    docs, scores = docs[keep], scores[keep]
+    best = np.argsort(-scores, kind="stable")[: limit + len(exclude)]
+    picked = [index.articles[a] for a in docs[best].tolist() if a not in exclude][:limit]
     return tuple(related_entry(a) for a in picked)

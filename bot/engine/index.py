@@ -24,6 +24,7 @@ BM25_K1 = 1.0
 SENTENCE_B = 0.2
 ARTICLE_B = 0.75
 TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
+CANDIDATE_POSTINGS = 200_000  # postings read in full per question; the rest are looked up
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +67,40 @@ class Postings:
         df = 0 if term_id is None else self.df(term_id)
         return float(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
 
-    def score(self, term_weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Documents matching any term and their summed weighted BM25 scores."""
-        parts_docs, parts_scores = [], []
-        for term_id, qweight in term_weights.items():
-            lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-            if hi > lo:
-                parts_docs.append(self.docs[lo:hi])
-                parts_scores.append(self.weights[lo:hi] * np.float32(qweight))
-        if not parts_docs:
+    def score(
+        self, term_weights: dict[int, float], budget: int = CANDIDATE_POSTINGS
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Documents matching the query's rarer terms, with their summed weighted BM25 scores.
+
+        Rare terms pick the candidates (up to ``budget`` postings in all); common terms,
+        whose posting lists grow with the archive, only add to candidates' scores, looked
+        up by binary search. So a question costs about the same at 1,000 or 100,000
+        articles, and only documents matching nothing but common words are passed over.
+        """
+        present = sorted((t for t in term_weights if self.df(t)), key=self.df)
+        picking: list[int] = []
+        total = 0
+        for term in present:
+            if picking and total + self.df(term) > budget:
+                break
+            picking.append(term)
+            total += self.df(term)
+        if not picking:
             return np.empty(0, np.int32), np.empty(0, np.float32)
-        docs = np.concatenate(parts_docs)
-        scores = np.concatenate(parts_scores)
-        unique, inverse = np.unique(docs, return_inverse=True)
-        return unique, np.bincount(inverse, weights=scores).astype(np.float32)
+        docs = np.concatenate([self._slice(t)[0] for t in picking])
+        scores = np.concatenate([self._slice(t)[1] * np.float32(term_weights[t]) for t in picking])
+        candidates, inverse = np.unique(docs, return_inverse=True)
+        totals = np.bincount(inverse, weights=scores)
+        for term in present[len(picking) :]:
+            term_docs, term_weights_ = self._slice(term)
+            at = np.minimum(np.searchsorted(term_docs, candidates), len(term_docs) - 1)
+            found = term_docs[at] == candidates
+            totals[found] += term_weights_[at[found]] * term_weights[term]
+        return candidates, totals.astype(np.float32)
+
+    def _slice(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
+        return self.docs[lo:hi], self.weights[lo:hi]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

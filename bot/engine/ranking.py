@@ -19,14 +19,15 @@ from bot.engine.index import Index
 from bot.engine.query import Query
 from bot.engine.text import stem, words
 
-CANDIDATES = 300
+CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
+RERANK = 60  # of those, how many get the text signals
 ARTICLE_WEIGHT = 0.35  # share of the article-level match added to each sentence
 QUESTION_PENALTY = 0.3  # multiplier for sentences that are themselves questions
 NOVELTY_BONUS = 0.12  # per new name or number in the excerpt window (at most NOVELTY_CAP)
 NOVELTY_CAP = 3
 DATE_WINDOW_DAYS = (-3, 10)  # published from 10 days before to 3 days after the question
 OUT_OF_WINDOW = 0.75
-MAX_EXCERPT_CHARS = 600  # the window; the median excerpt stays near 340
+MAX_EXCERPT_CHARS = 500  # the window; the median excerpt stays well under 400
 NUMBER = re.compile(r"\b\d[\d,.]*")
 NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
 NOVELTY = {"number": (NUMBER,), "name": (NAME,), "any": (NUMBER, NAME)}
@@ -41,46 +42,59 @@ class Hit:
     last: int
     article: int
     score: float
-    coverage: float  # share of the question's weighted terms found in the excerpt
+
+    def text(self, index: Index) -> str:
+        return index.articles[self.article].text[
+            int(index.sent_start[self.first]) : int(index.sent_end[self.last])
+        ]
 
 
-def rank(query: Query, index: Index, limit: int = 50) -> list[Hit]:
-    """Best excerpts for the query, best first; at most one per sentence."""
+def rank(query: Query, index: Index, limit: int = RERANK) -> list[Hit]:
+    """Best excerpts for the query, best first; at most one per sentence.
+
+    Cheap signals order all BM25 candidates; the costlier text signals (the excerpt
+    window, novelty) are computed for the best ``limit`` only.
+    """
     if not query.term_weights or index.n_sentences == 0:
         return []
     docs, scores = index.sentences.score(query.term_weights)
-    if len(docs) > CANDIDATES:
-        top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES]
-        docs, scores = docs[top], scores[top]
-    article_scores = _article_support(query, index)
-    hits = [
-        _hit(query, index, int(d), float(s), article_scores)
-        for d, s in zip(docs.tolist(), scores.tolist(), strict=True)
-    ]
+    docs, scores = _top(docs, scores, CANDIDATES)
+    articles = index.sent_article[docs]
+    support = _article_support(query, index, articles)
+    subheads = np.fromiter(
+        (index.articles[a].text[e - 1] == "?" for a, e in
+         zip(articles.tolist(), index.sent_end[docs].tolist(), strict=True)),
+        bool, len(docs),
+    )
+    scores = scores * (1 + ARTICLE_WEIGHT * support) * np.where(subheads, QUESTION_PENALTY, 1.0)
+    scores = scores * _date_factors(query, index, articles)
+    docs, scores = _top(docs, scores, limit)
+    hits = [_hit(query, index, d, s) for d, s in zip(docs.tolist(), scores.tolist(), strict=True)]
     hits.sort(key=lambda h: -h.score)
-    return hits[:limit]
+    return hits
 
 
-def _article_support(query: Query, index: Index) -> dict[int, float]:
-    articles, scores = index.article_postings.score(query.term_weights)
+def _top(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(docs) <= k:
+        return docs, scores
+    best = np.argpartition(-scores, k)[:k]
+    return docs[best], scores[best]
+
+
+def _article_support(query: Query, index: Index, articles: np.ndarray) -> np.ndarray:
+    """Each candidate's article-level match, as a share of the best article's."""
+    matched, scores = index.article_postings.score(query.term_weights)
     if not len(scores):
-        return {}
-    best = float(scores.max()) or 1.0
-    return dict(zip(articles.tolist(), (scores / best).tolist(), strict=False))
+        return np.zeros(len(articles), np.float32)
+    at = np.minimum(np.searchsorted(matched, articles), len(matched) - 1)
+    return np.where(matched[at] == articles, scores[at] / (scores.max() or 1.0), 0.0)
 
 
-def _hit(query: Query, index: Index, sentence: int, bm25: float, support: dict) -> Hit:
-    article = int(index.sent_article[sentence])
+def _hit(query: Query, index: Index, sentence: int, score: float) -> Hit:
     first, last = excerpt_window(index, sentence)
-    window = index.articles[article].text[
-        int(index.sent_start[first]) : int(index.sent_end[last])
-    ]
-    score = bm25 * (1 + ARTICLE_WEIGHT * support.get(article, 0.0))
-    if index.sentence_text(sentence).rstrip().endswith("?"):
-        score *= QUESTION_PENALTY
-    score *= _date_factor(query, index, article)
-    score *= 1 + NOVELTY_BONUS * min(_novel_count(query, window), NOVELTY_CAP)
-    return Hit(sentence, first, last, article, score, coverage(query, window))
+    hit = Hit(sentence, first, last, int(index.sent_article[sentence]), score)
+    novelty = min(_novel_count(query, hit.text(index)), NOVELTY_CAP)
+    return Hit(sentence, first, last, hit.article, score * (1 + NOVELTY_BONUS * novelty))
 
 
 def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
@@ -101,13 +115,20 @@ def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
     return first, last
 
 
-def _date_factor(query: Query, index: Index, article: int) -> float:
-    published = index.articles[article].published
-    if query.asked_at is None or published is None:
-        return 1.0
-    days = (published.date() - query.asked_at.date()).days
+def _date_factors(query: Query, index: Index, articles: np.ndarray) -> np.ndarray:
+    """1 for articles published in the window around the question's date, else less."""
+    if query.asked_at is None:
+        return np.ones(len(articles))
+    asked = query.asked_at.date()
     low, high = -DATE_WINDOW_DAYS[1], -DATE_WINDOW_DAYS[0]
-    return 1.0 if low <= days <= high else OUT_OF_WINDOW
+
+    def factor(article: int) -> float:
+        published = index.articles[article].published
+        if published is None:
+            return 1.0
+        return 1.0 if low <= (published.date() - asked).days <= high else OUT_OF_WINDOW
+
+    return np.fromiter(map(factor, articles.tolist()), float, len(articles))
 
 
 def _novel_count(query: Query, window: str) -> int:
