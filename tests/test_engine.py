@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
@@ -155,3 +156,31 @@ def test_the_bot_keeps_answering_from_the_old_index_while_another_load_is_indexe
         time.sleep(0.05)
     assert running.stats().articles == len(list(SAMPLES.glob("*.txt")))
     assert running.ask("Who won the Continental Cup final?").answered
+
+
+def test_syndicated_copies_are_cited_once_with_the_outlet_count(tmp_path):
+    engine = engine_at(tmp_path / "db.json")
+    wire = (
+        "The Lakeport harbour authority said on Monday that the new ferry terminal will open "
+        "in June after three years of work, with room for twelve ferries and a covered "
+        "market for local fishermen, and that tickets will cost the same as on the old "
+        "route, officials said. The terminal cost 48 million dollars, paid by the region."
+    )
+    records = [
+        {"url": f"https://example.com/{outlet}/ferry", "title": "Lakeport ferry terminal to open",
+         "source": outlet, "published": "2024-05-06", "text": f"{outlet.upper()} - {wire}"}
+        for outlet in ("herald", "times", "wire")
+    ]
+    records.append({"url": "https://example.com/other", "title": "Lakeport ferry fares",
+                    "source": "post", "published": "2024-05-07",
+                    "text": "Ferry fares in Lakeport will not change when the terminal opens."})
+    engine.load_bytes("\n".join(json.dumps(r) for r in records).encode(), "wire.jsonl")
+    assert len(engine.store) == 4
+    answer = engine.ask("How much did the Lakeport ferry terminal cost?")
+    assert answer.answered
+    top = answer.excerpts[0]
+    assert "48 million" in top.text and top.also_in == 2
+    copies = {a.id for a in engine.store.articles() if a.title.endswith("to open")}
+    cited = [e.citation.article_id for e in answer.excerpts]
+    assert len(copies & set(cited)) == 1
+    assert not copies & {r.article_id for r in answer.related}

@@ -22,7 +22,7 @@ RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the b
 def compose(query: Query, index: Index, min_coverage: float = MIN_COVERAGE) -> Answer:
     hits = rank(query, index)
     penalty = UNKNOWN_NAME_FACTOR ** len(query.unknown_names)
-    chosen = _pick(list(_covered(query, index, hits, min_coverage / penalty)))
+    chosen = _pick(index, list(_covered(query, index, hits, min_coverage / penalty)))
     confidence = coverage(query, chosen[0].text(index)) * penalty if chosen else 0.0
     if not chosen or confidence < min_coverage:
         related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
@@ -35,31 +35,39 @@ def compose(query: Query, index: Index, min_coverage: float = MIN_COVERAGE) -> A
     return Answer(query.text, True, excerpts, related, confidence)
 
 
+def _story(index: Index, hit: Hit) -> int:
+    return int(index.article_story[hit.article])
+
+
 def _covered(query: Query, index: Index, hits: list[Hit], floor: float) -> Iterator[Hit]:
     """Hits holding at least ``floor`` of the question's words, best first, until three
-    articles are represented (coverage is only computed as far as needed)."""
-    articles: set[int] = set()
+    stories are represented (coverage is only computed as far as needed)."""
+    stories: set[int] = set()
     for hit in hits:
         if coverage(query, hit.text(index)) >= floor:
             yield hit
-            articles.add(hit.article)
-            if len(articles) == MAX_EXCERPTS:
+            stories.add(_story(index, hit))
+            if len(stories) == MAX_EXCERPTS:
                 return
 
 
-def _pick(hits: list[Hit]) -> list[Hit]:
-    """Up to three excerpts, one per article where possible, never overlapping."""
+def _pick(index: Index, hits: list[Hit]) -> list[Hit]:
+    """Up to three excerpts, one per story where possible (a syndicated copy of a cited
+    story is never cited again), never overlapping."""
     chosen: list[Hit] = []
     for hit in hits:
-        if hit.article not in {c.article for c in chosen}:
+        if _story(index, hit) not in {_story(index, c) for c in chosen}:
             chosen.append(hit)
         if len(chosen) == MAX_EXCERPTS:
             return chosen
     for hit in hits:
         if len(chosen) == MAX_EXCERPTS:
             break
-        if all(hit.last < c.first or hit.first > c.last or hit.article != c.article
-               for c in chosen):
+        if all(
+            (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
+            or _story(index, hit) != _story(index, c)
+            for c in chosen
+        ):
             chosen.append(hit)
     return sorted(chosen, key=lambda h: -h.score)
 
@@ -67,7 +75,10 @@ def _pick(hits: list[Hit]) -> list[Hit]:
 def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
     article = index.articles[hit.article]
     text = " ".join(hit.text(index).split())
-    return Excerpt(text, highlight_spans(query, text), citation(article), round(hit.score, 4))
+    copies = int(np.count_nonzero(index.article_story == index.article_story[hit.article]))
+    return Excerpt(
+        text, highlight_spans(query, text), citation(article), round(hit.score, 4), copies - 1
+    )
 
 
 def highlight_spans(query: Query, text: str) -> tuple[tuple[int, int], ...]:
@@ -108,6 +119,12 @@ def closest_articles(
     floor = RELATED_MIN_SHARE * float(scores.max())
     keep = scores >= floor
     docs, scores = docs[keep], scores[keep]
-    best = np.argsort(-scores, kind="stable")[: limit + len(exclude)]
-    picked = [index.articles[a] for a in docs[best].tolist() if a not in exclude][:limit]
+    shown = {int(index.article_story[a]) for a in exclude}
+    picked: list[Article] = []
+    for a in docs[np.argsort(-scores, kind="stable")].tolist():
+        if int(index.article_story[a]) not in shown:
+            shown.add(int(index.article_story[a]))
+            picked.append(index.articles[a])
+            if len(picked) == limit:
+                break
     return tuple(related_entry(a) for a in picked)

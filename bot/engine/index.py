@@ -110,6 +110,7 @@ class Index:
     sent_start: np.ndarray  # sentence -> start offset in its article's text
     sent_end: np.ndarray
     article_first: np.ndarray  # article -> its first sentence number (and n_sentences at the end)
+    article_story: np.ndarray  # article -> its story: syndicated copies share one number
     sentences: Postings
     article_postings: Postings
     term_ids: dict[str, int]
@@ -122,6 +123,22 @@ class Index:
     def sentence_text(self, sentence: int) -> str:
         article = self.articles[int(self.sent_article[sentence])]
         return article.text[int(self.sent_start[sentence]) : int(self.sent_end[sentence])]
+
+
+def story_key(text: str) -> str:
+    """Wire copies of one story under other URLs share their words past the opening
+    (where datelines and credits differ): 50 words from the 11th on name the story."""
+    found = words(text)
+    return " ".join(found[10:60] if len(found) >= 30 else found)
+
+
+def story_numbers(articles: Sequence[Article]) -> np.ndarray:
+    numbers: dict[str, int] = {}
+    return np.fromiter(
+        (numbers.setdefault(story_key(a.text), len(numbers)) for a in articles),
+        np.int32,
+        len(articles),
+    )
 
 
 def build_index(articles: Sequence[Article]) -> Index:
@@ -181,6 +198,7 @@ def build_index(articles: Sequence[Article]) -> Index:
         sent_start=np.frombuffer(starts, np.int32),
         sent_end=np.frombuffer(ends, np.int32),
         article_first=np.frombuffer(article_first, np.int32),
+        article_story=story_numbers(articles),
         sentences=Postings.from_counts(sent_counts, SENTENCE_B),
         article_postings=Postings.from_counts(article_counts, ARTICLE_B),
         term_ids=term_ids,

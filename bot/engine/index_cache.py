@@ -21,8 +21,8 @@ from bot.engine.index import Index, Postings, build_index
 from bot.engine.models import Article
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 2
-_ARRAYS = ("sent_article", "sent_start", "sent_end", "article_first")
+FORMAT_VERSION = 3
+_ARRAYS = ("sent_article", "sent_start", "sent_end", "article_first", "article_story")
 _POSTINGS = ("sentences", "article_postings")
 
 
