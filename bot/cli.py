@@ -18,6 +18,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.engine.engine import Engine
 from bot.engine.normalize import parse_published
 from bot.engine.serialize import answer_to_json, article_to_json
+from bot.engine.storage import StorageError
 
 db_option = click.option(
     "--db",
@@ -50,7 +51,18 @@ def _date_arg(value: str | None, name: str) -> datetime | None:
         raise click.BadParameter(str(exc), param_hint=name) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Reports a database that cannot be read or written (full disk, read-only, not JSON)
+    as one line and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Answer questions about the news from your own indexed articles."""
 

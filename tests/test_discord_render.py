@@ -75,7 +75,7 @@ def test_escape_neutralises_markdown_and_mentions() -> None:
     assert "\\_it\\_" in out and "\\`code\\`" in out and "\\|\\|spoiler" in out
     assert "@\u200beveryone" in out and "@\u200bhere" in out
     assert "<@\u200b123456789012345678>" in out and "<@\u200b&123456789012345678>" in out
-    assert "\\[click](https://evil.example)" in out
+    assert "\\[click\\](https://evil.example)" in out
 
 
 def test_fit_counts_the_escaping() -> None:

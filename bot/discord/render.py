@@ -74,9 +74,13 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
+_BRACKET = re.compile(r"(?<!\\)[\[\]]")  # a bracket escape_markdown left bare
+
+
 def escape(text: str) -> str:
-    """Text that renders literally: no markdown, no mentions."""
-    return escape_mentions(escape_markdown(text))
+    """Text that renders literally: no markdown, no mentions, no masked links (brackets
+    are escaped too, so no "[label](url)" can form, with or without bold inside)."""
+    return _BRACKET.sub(r"\\\g<0>", escape_mentions(escape_markdown(text)))
 
 
 def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
@@ -89,10 +93,6 @@ def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
             return out
         size = min(size - 1, size * limit // len(out))
     return ""
-
-
-def _link_label(text: str) -> str:
-    return escape(text).replace("[", "\\[").replace("]", "\\]")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -112,7 +112,7 @@ def safe_url(url: str | None) -> str | None:
 
 def link(text: str, url: str | None, limit: int = LINK_TEXT) -> str:
     """``[text](url)`` with escaped text, or the escaped text alone for unsafe URLs."""
-    label = fit(text.strip() or "untitled", limit, _link_label)
+    label = fit(text.strip() or "untitled", limit, escape)
     target = safe_url(url)
     return f"[{label}]({target})" if target else label
 

@@ -9,7 +9,7 @@ import numpy as np
 from bot.engine.index import Index
 from bot.engine.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.engine.query import Query
-from bot.engine.ranking import Hit, coverage, rank
+from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, coverage, rank
 from bot.engine.text import WORD_RE, stem, terms
 
 MAX_EXCERPTS = 3
@@ -74,11 +74,18 @@ def _pick(index: Index, hits: list[Hit]) -> list[Hit]:
 
 def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
     article = index.articles[hit.article]
-    text = " ".join(hit.text(index).split())
+    text = _clip(" ".join(hit.text(index).split()))
     copies = int(np.count_nonzero(index.article_story == index.article_story[hit.article]))
     return Excerpt(
         text, highlight_spans(query, text), citation(article), round(hit.score, 4), copies - 1
     )
+
+
+def _clip(text: str) -> str:
+    """A single overlong "sentence" (a list, a table row) is cut at a word boundary."""
+    if len(text) <= MAX_EXCERPT_CHARS:
+        return text
+    return text[: MAX_EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 def highlight_spans(query: Query, text: str) -> tuple[tuple[int, int], ...]:

@@ -174,6 +174,16 @@ class Engine:
 
     def _save_all(self, items: Iterator[Article | Rejection], progress: Progress | None):
         report = LoadReport()
+        try:
+            self._save_batches(items, progress, report)
+        finally:  # what was written before a failure is indexed too
+            if report.loaded or report.updated:
+                self._reindex_now()
+        return report
+
+    def _save_batches(
+        self, items: Iterator[Article | Rejection], progress: Progress | None, report: LoadReport
+    ) -> None:
         with self._write_lock:
             # Each write rewrites the whole file, so batches grow with the database: the
             # total written stays proportional to the final size (no quadratic loading).
@@ -183,9 +193,6 @@ class Engine:
                 self.store.save(articles, report)
                 if progress:
                     progress(len(batch))
-        if report.loaded or report.updated:
-            self._reindex_now()
-        return report
 
     def _reindex_now(self) -> None:
         """After our own change. The bot indexes it before returning, so what an admin loads

@@ -39,23 +39,27 @@ class Postings:
 
     @classmethod
     def from_counts(cls, counts: sparse.csr_matrix, b: float, k1: float = BM25_K1):
-        """``counts``: documents x terms term frequencies."""
-        counts = counts.tocsr().astype(np.float32)
+        """``counts``: documents x terms term frequencies (float32 CSR, overwritten in place:
+        at 8 million sentences every copy of it costs a gigabyte)."""
         n_docs = counts.shape[0]
-        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
         avg = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
         df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = (k1 * (1 - b + b * lengths / avg)).astype(np.float32)
-        row_of = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
         tf = counts.data
-        counts.data = idf[counts.indices] * tf * (k1 + 1) / (tf + norm[row_of])
+        denominator = np.repeat(norm, np.diff(counts.indptr))
+        denominator += tf
+        tf *= k1 + 1
+        tf /= denominator
+        del denominator
+        tf *= idf[counts.indices]
         by_term = counts.T.tocsr()
         by_term.sort_indices()
         return cls(
             by_term.indptr.astype(np.int64),
-            by_term.indices.astype(np.int32),
-            by_term.data.astype(np.float32),
+            by_term.indices.astype(np.int32, copy=False),
+            by_term.data,
             n_docs,
         )
 
@@ -156,16 +160,14 @@ def build_index(articles: Sequence[Article]) -> Index:
         return [t for t in map(word_term.__getitem__, found) if t >= 0]
 
     # Compact C arrays, not lists of Python ints: 8 million sentences hold ~150 million terms.
-    sent_rows, sent_cols = array("i"), array("i")
+    sent_ends, sent_cols = array("q", [0]), array("i")
     sent_article, starts, ends, article_first = array("i"), array("i"), array("i"), array("i")
     title_rows, title_cols = array("i"), array("i")
     for number, article in enumerate(articles):
         article_first.append(len(sent_article))
         for start, end in sentence_spans(article.text):
-            row = len(sent_article)
-            ids = ids_of(article.text[start:end])
-            sent_rows.extend([row] * len(ids))
-            sent_cols.extend(ids)
+            sent_cols.extend(ids_of(article.text[start:end]))
+            sent_ends.append(len(sent_cols))
             sent_article.append(number)
             starts.append(start)
             ends.append(end)
@@ -177,10 +179,11 @@ def build_index(articles: Sequence[Article]) -> Index:
     n_terms = max(len(term_ids), 1)
     n_sent = len(sent_article)
     sent_counts = sparse.csr_matrix(
-        (np.ones(len(sent_rows), np.float32), (np.frombuffer(sent_rows, np.int32),
-         np.frombuffer(sent_cols, np.int32))),
+        (np.ones(len(sent_cols), np.float32), np.frombuffer(sent_cols, np.int32),
+         np.frombuffer(sent_ends, np.int64)),
         shape=(n_sent, n_terms),
     )
+    del sent_cols, sent_ends
     sent_counts.sum_duplicates()
     membership = sparse.csr_matrix(
         (np.ones(n_sent, np.float32), (np.frombuffer(sent_article, np.int32), np.arange(n_sent))),
@@ -191,7 +194,10 @@ def build_index(articles: Sequence[Article]) -> Index:
          (np.frombuffer(title_rows, np.int32), np.frombuffer(title_cols, np.int32))),
         shape=(len(articles), n_terms),
     )
-    article_counts = (membership @ sent_counts + titles).tocsr()
+    article_postings = Postings.from_counts(
+        (membership @ sent_counts + titles).tocsr().astype(np.float32, copy=False), ARTICLE_B
+    )
+    del membership, titles
     return Index(
         articles=tuple(articles),
         sent_article=np.frombuffer(sent_article, np.int32),
@@ -200,7 +206,7 @@ def build_index(articles: Sequence[Article]) -> Index:
         article_first=np.frombuffer(article_first, np.int32),
         article_story=story_numbers(articles),
         sentences=Postings.from_counts(sent_counts, SENTENCE_B),
-        article_postings=Postings.from_counts(article_counts, ARTICLE_B),
+        article_postings=article_postings,
         term_ids=term_ids,
         vocabulary={w: n for w, n in vocabulary.items() if word_term[w] >= 0},
     )

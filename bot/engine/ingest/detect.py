@@ -38,6 +38,8 @@ def detect_format(data: bytes, name: str) -> Format:
     by_content = _sniff(data)
     if by_content is Format.JSON and by_name is Format.JSONL:
         return Format.JSONL
+    if by_content is Format.JSON and by_name is Format.TEXT:
+        return Format.TEXT  # a .txt title may open with "[Update]"; only JSON text is JSON
     return by_content or by_name or Format.TEXT
 
 
