@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from bot.engine.index import Index
+from bot.engine.index import ARTICLE_CANDIDATE_POSTINGS, Index
 from bot.engine.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.engine.query import Query
 from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, coverage, rank
@@ -17,6 +17,7 @@ MAX_RELATED = 5
 MIN_COVERAGE = 0.4  # below this share of the question's terms, the engine abstains
 UNKNOWN_NAME_FACTOR = 0.5  # per name or number asked about that no article contains
 RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the best match
+RELATED_POOL = 100  # best-scoring articles considered for the related links
 
 
 def compose(query: Query, index: Index, min_coverage: float = MIN_COVERAGE) -> Answer:
@@ -120,12 +121,15 @@ def closest_articles(
             term_id = index.term_ids.get(term)
             if term_id is not None:
                 weights[term_id] = weights.get(term_id, 0.0) + 0.5
-    docs, scores = index.article_postings.score(weights)
+    docs, scores = index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS)
     if not len(scores):
         return ()
     floor = RELATED_MIN_SHARE * float(scores.max())
     keep = scores >= floor
     docs, scores = docs[keep], scores[keep]
+    if len(docs) > RELATED_POOL:  # sort only the best few of up to 100,000 articles
+        best = np.argpartition(-scores, RELATED_POOL)[:RELATED_POOL]
+        docs, scores = docs[best], scores[best]
     shown = {int(index.article_story[a]) for a in exclude}
     picked: list[Article] = []
     for a in docs[np.argsort(-scores, kind="stable")].tolist():

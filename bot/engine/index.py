@@ -24,7 +24,8 @@ BM25_K1 = 1.0
 SENTENCE_B = 0.2
 ARTICLE_B = 0.75
 TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
-CANDIDATE_POSTINGS = 200_000  # postings read in full per question; the rest are looked up
+CANDIDATE_POSTINGS = 80_000  # postings read in full per question; the rest are looked up
+ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.index import Index
+from bot.engine.index import ARTICLE_CANDIDATE_POSTINGS, Index
 from bot.engine.query import Query
 from bot.engine.text import stem, words
 
@@ -83,7 +83,9 @@ def _top(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.n
 
 def _article_support(query: Query, index: Index, articles: np.ndarray) -> np.ndarray:
     """Each candidate's article-level match, as a share of the best article's."""
-    matched, scores = index.article_postings.score(query.term_weights)
+    matched, scores = index.article_postings.score(
+        query.term_weights, ARTICLE_CANDIDATE_POSTINGS
+    )
     if not len(scores):
         return np.zeros(len(articles), np.float32)
     at = np.minimum(np.searchsorted(matched, articles), len(matched) - 1)
