@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import discord
 
@@ -23,20 +23,21 @@ async def deferred(
 
 async def respond(
     interaction: discord.Interaction,
-    embed: discord.Embed,
+    embed: discord.Embed | None = None,
     *,
+    content: str | None = None,
     ephemeral: bool = False,
     view: discord.ui.View | None = None,
 ) -> None:
-    """Send ``embed`` as the interaction's response, or fill in the deferred one."""
-    extra = {"view": view} if view is not None else {}
+    """Send ``embed`` and/or ``content`` as the interaction's response, or fill in the
+    deferred one (whose visibility was fixed when deferring)."""
+    given = {"embed": embed, "content": content, "view": view}
+    body: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if interaction.response.is_done():
-        await interaction.edit_original_response(
-            embed=embed, allowed_mentions=NO_MENTIONS, **extra
-        )
+        await interaction.edit_original_response(allowed_mentions=NO_MENTIONS, **body)
     else:
         await interaction.response.send_message(
-            embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **extra
+            ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **body
         )
 
 

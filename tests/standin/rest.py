@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -30,6 +31,7 @@ class RecordedRequest:
     headers: dict[str, str]
     status: int = 0
     response: Any = field(default=None, repr=False)
+    at: float = 0.0  # event-loop time when the stand-in answered
 
 
 @dataclass
@@ -57,6 +59,26 @@ class Injection:
         body = {"message": "You are being rate limited.", "retry_after": self.retry_after,
                 "global": False, "code": 0}
         return json_reply(body, 429, _rate_limit_headers(self.retry_after))
+
+
+@dataclass
+class Delay:
+    """A slow API: matching calls wait ``seconds`` before being handled."""
+
+    method: str
+    pattern: re.Pattern[str]
+    seconds: float
+    remaining: int | None = None  # None: every matching call
+
+    def take(self, method: str, path: str) -> float:
+        """The delay for this call (0 when it does not match); counts the call."""
+        if self.remaining == 0 or self.method not in ("*", method):
+            return 0.0
+        if self.pattern.search(path) is None:
+            return 0.0
+        if self.remaining is not None:
+            self.remaining -= 1
+        return self.seconds
 
 
 def _rate_limit_headers(retry_after: float) -> dict[str, str]:
@@ -96,6 +118,7 @@ class RestServer:
         self.signal = signal
         self.requests: list[RecordedRequest] = []
         self.injections: list[Injection] = []
+        self.delays: list[Delay] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
@@ -113,8 +136,12 @@ class RestServer:
             files=[(u.filename, u.data) for u in uploads],
             headers=dict(request.headers),
         )
+        delay = sum(d.take(record.method, record.path) for d in self.delays)
+        if delay:
+            await asyncio.sleep(delay)
         response = await self._respond(record, uploads)
         record.status = response.status
+        record.at = asyncio.get_running_loop().time()
         self.requests.append(record)
         self.signal.notify()
         return response

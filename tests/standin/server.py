@@ -6,7 +6,7 @@ import asyncio
 import copy
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -34,10 +34,12 @@ from tests.standin.interactions import (
 )
 from tests.standin.messages import MessageStore, iter_components
 from tests.standin.outbox import Outbox
-from tests.standin.rest import API_PREFIX, Injection, RecordedRequest, RestServer
+from tests.standin.rest import API_PREFIX, Delay, Injection, RecordedRequest, RestServer
 from tests.standin.routes import Routes
 from tests.standin.util import Signal, Snowflakes
 from tests.standin.world import UserRef, World
+
+T = TypeVar("T")
 
 
 class FakeDiscord:
@@ -203,6 +205,12 @@ class FakeDiscord:
             lambda: next((r for r in self._rest.requests if predicate(r)), None), timeout,
             "a matching REST request")
 
+    async def wait_until(self, probe: Callable[[], T | None], timeout: float = 10.0,
+                         what: str = "a condition") -> T:
+        """The first truthy ``probe()``, re-checked whenever the stand-in's state changes
+        (cheaper than ``wait_for_request`` when many waiters watch many requests)."""
+        return await self._signal.wait_until(probe, timeout, what)
+
     async def wait_ready(self, timeout: float = 10.0) -> None:
         """Until the bot has IDENTIFYed and been sent READY + GUILD_CREATE."""
         await self._signal.wait_until(lambda: self._gateway.ready, timeout, "IDENTIFY/READY")
@@ -274,6 +282,13 @@ class FakeDiscord:
         text = message or f"{status}: injected by stand-in"
         self._rest.injections.append(
             Injection(method.upper(), re.compile(path_regex), count, status, code, text))
+
+    def inject_delay(self, method: str, path_regex: str, seconds: float,
+                     count: int | None = None) -> None:
+        """Matching calls (all, or the next ``count``) wait ``seconds`` before being handled:
+        a slow API or network. Interaction deadlines are checked after the wait."""
+        self._rest.delays.append(
+            Delay(method.upper(), re.compile(path_regex), seconds, count))
 
     def drop_gateway(self, code: int = 4000) -> asyncio.Task[None]:
         """Close the gateway socket with a resumable code; the client should RESUME.

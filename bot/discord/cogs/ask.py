@@ -1,8 +1,11 @@
-"""Questions: mentions, replies to the bot's answers, ask channels, DMs, and /ask."""
+"""Questions: mentions, replies to the bot's answers, ask channels, DMs, and /ask.
+
+Every question goes through one bounded work queue: a few are answered at once, a few
+dozen wait, and the rest get a "busy" note at once instead of a late answer or none.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from typing import TYPE_CHECKING
@@ -12,12 +15,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import errors, render
-from bot.discord.replies import deferred, respond, say
+from bot.discord.replies import respond, say
+from bot.discord.workqueue import Busy, WorkQueue
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsBot
 
 MAX_QUESTION = 1000
+BUSY = "I'm busy right now — please try again in a few seconds."
 
 
 class UserCooldown:
@@ -38,6 +43,10 @@ class UserCooldown:
         self._until[user_id] = now + self.seconds
         return 0.0
 
+    def forgive(self, user_id: int) -> None:
+        """End the user's cooldown (their question was not answered after all)."""
+        self._until.pop(user_id, None)
+
 
 class AskCog(commands.Cog):
     """Turns messages and /ask into engine questions and replies with answer embeds."""
@@ -45,6 +54,7 @@ class AskCog(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.questions = WorkQueue()
 
     # -- messages --------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -69,8 +79,15 @@ class AskCog(commands.Cog):
         if wait:
             await self._reply(message, content=render.cooldown_text(wait))
             return
-        async with message.channel.typing():
-            answer = await asyncio.to_thread(self.bot.engine.ask, question, message.created_at)
+        try:
+            self.questions.check()  # refuse before "typing...", itself a REST call
+            async with message.channel.typing():
+                answer = await self.questions.run(self.bot.engine.ask, question,
+                                                  message.created_at)
+        except Busy:
+            self.cooldown.forgive(message.author.id)  # they are told to try again soon
+            await self._reply(message, content=BUSY)
+            return
         await self._reply(message, embed=render.answer_embed(answer))
 
     @staticmethod
@@ -120,5 +137,12 @@ class AskCog(commands.Cog):
         if wait:
             await say(interaction, render.cooldown_text(wait))
             return
-        answer = await deferred(interaction, self.bot.engine.ask, question, interaction.created_at)
+        await interaction.response.defer(thinking=True)  # first: the 3 s deadline
+        try:
+            answer = await self.questions.run(self.bot.engine.ask, question,
+                                              interaction.created_at)
+        except Busy:
+            self.cooldown.forgive(interaction.user.id)
+            await respond(interaction, content=BUSY)
+            return
         await respond(interaction, render.answer_embed(answer))

@@ -7,6 +7,8 @@ import re
 from enum import StrEnum
 from pathlib import PurePath
 
+import orjson
+
 
 class Format(StrEnum):
     JSON = "json"
@@ -38,9 +40,17 @@ def detect_format(data: bytes, name: str) -> Format:
     by_content = _sniff(data)
     if by_content is Format.JSON and by_name is Format.JSONL:
         return Format.JSONL
-    if by_content is Format.JSON and by_name is Format.TEXT:
-        return Format.TEXT  # a .txt title may open with "[Update]"; only JSON text is JSON
+    if by_content is Format.JSON and by_name is Format.TEXT and not _parses_as_json(data):
+        return Format.TEXT  # a .txt title may open with "[Update]"
     return by_content or by_name or Format.TEXT
+
+
+def _parses_as_json(data: bytes) -> bool:
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _sniff(data: bytes) -> Format | None:
