@@ -22,8 +22,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# Figures for the README; they read ../shared/eval (see bench/*.py for more scripts).
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/scale.py --sizes 1000,10000
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

@@ -48,13 +48,7 @@ class Excerpt:
     also_in: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedArticle:
-    article_id: str
-    title: str
-    source: str
-    url: str
-    published: datetime | None
+RelatedArticle = Citation  # a related link names an article the same way a citation does
 
 
 @dataclass(frozen=True, slots=True)

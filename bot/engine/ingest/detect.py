@@ -40,12 +40,13 @@ def detect_format(data: bytes, name: str) -> Format:
     by_content = _sniff(data)
     if by_content is Format.JSON and by_name is Format.JSONL:
         return Format.JSONL
-    if by_content is Format.JSON and by_name is Format.TEXT and not _parses_as_json(data):
+    if by_content is Format.JSON and by_name is Format.TEXT and not is_json(data):
         return Format.TEXT  # a .txt title may open with "[Update]"
     return by_content or by_name or Format.TEXT
 
 
-def _parses_as_json(data: bytes) -> bool:
+def is_json(data: bytes) -> bool:
+    """Whether the bytes are one whole JSON document."""
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from bot.engine.ingest.detect import is_json
 from bot.engine.models import Article, Rejection
 from bot.engine.normalize import build_article, type_name
 
@@ -19,7 +20,7 @@ def parse(data: bytes, name: str, now: datetime, *, lines: bool) -> Iterator[Art
     document but its first line is, so that a broken line costs only that line; otherwise
     as one document. A pretty-printed document in a .jsonl file is still read whole."""
     data = data.removeprefix(codecs.BOM_UTF8)
-    first_line_ok = _is_json(data.lstrip().split(b"\n", 1)[0])
+    first_line_ok = is_json(data.lstrip().split(b"\n", 1)[0])
     if lines and first_line_ok:
         yield from _parse_lines(data, name, now)
         return
@@ -61,14 +62,6 @@ def _load(data: bytes) -> Any:
     """Decoded first, so bad UTF-8 is reported by byte offset. orjson limits nesting depth,
     so deeply nested input is a JSONDecodeError rather than a RecursionError."""
     return orjson.loads(data.decode("utf-8"))
-
-
-def _is_json(data: bytes) -> bool:
-    try:
-        orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return False
-    return True
 
 
 def _reason(exc: ValueError) -> str:
