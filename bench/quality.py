@@ -82,7 +82,7 @@ def run_engine(engine: Engine, questions: list[dict], out_path: Path) -> Row:
 
 
 def run_bm25s(engine: Engine, questions: list[dict]) -> Row:
-    index, _ = engine._current()
+    index = engine.index()
     sentences = [index.sentence_text(i) for i in range(index.n_sentences)]
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
@@ -158,7 +158,7 @@ def main() -> None:
         start = time.perf_counter()
         engine.warm_up()
         index_s = time.perf_counter() - start
-        index, _ = engine._current()
+        index = engine.index()
         print(
             f"loaded {loaded.summary()} in {load_s:.1f} s "
             f"({len(engine.store) / load_s:.0f} articles/s); index of "

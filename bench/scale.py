@@ -58,7 +58,7 @@ def load_phase(size: int, workdir: Path) -> dict:
 
 def questions_from(engine: Engine, count: int) -> list[str]:
     """Questions made of 4-7 content words of random sentences (deterministic)."""
-    index, _ = engine._current()
+    index = engine.index()
     rng = random.Random(7)
     out = []
     while len(out) < count:
@@ -81,7 +81,7 @@ def serve_phase(workdir: Path, questions: int) -> dict:
         engine.ask(question)
         latencies.append((time.perf_counter() - t) * 1000)
     latencies.sort()
-    index, _ = engine._current()
+    index = engine.index()
     return {
         "sentences": index.n_sentences,
         "ready_s": ready_s,

@@ -89,6 +89,10 @@ class Engine:
     def warm_up(self) -> None:
         self._current()
 
+    def index(self) -> Index:
+        """The current index, for benchmarks and diagnostics."""
+        return self._current()[0]
+
     # -- questions -----------------------------------------------------------------------
     def ask(self, question: str, asked_at: datetime | None = None) -> Answer:
         index, corrector = self._current()

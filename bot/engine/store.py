@@ -82,9 +82,6 @@ class ArticleStore:
         self._index_documents()
 
     # -- reading -------------------------------------------------------------------------
-    def changed_on_disk(self) -> bool:
-        return self._storage.changed_on_disk()
-
     @_synchronised
     def refresh(self) -> bool:
         """Re-read the file if another process wrote it; True when it had changed."""
