@@ -131,7 +131,7 @@ def test_a_running_engine_sees_another_writer_without_restart(tmp_path):
 def test_the_index_cache_is_reused_and_rebuilt_when_data_changes(tmp_path, monkeypatch):
     db = tmp_path / "db.json"
     engine_at(db, SAMPLES).warm_up()
-    assert (tmp_path / "db.json.index").is_file()
+    assert (tmp_path / "db.json.index" / "meta.json").is_file()
     import bot.engine.index_cache as cache
 
     builds = []

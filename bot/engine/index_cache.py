@@ -6,11 +6,9 @@ content key) and is rebuilt whenever that key differs.
 
 from __future__ import annotations
 
-import io
 import logging
-import os
+import shutil
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from bot.engine.index import Index, Postings, build_index
 from bot.engine.models import Article
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+META = "meta.json"
 _ARRAYS = ("sent_article", "sent_start", "sent_end", "article_first", "article_story")
 _POSTINGS = ("sentences", "article_postings")
 
@@ -48,6 +47,8 @@ def load_or_build(articles: Sequence[Article], key: str, path: Path | None) -> I
 
 
 def _save(index: Index, path: Path, key: str) -> None:
+    """Write every array as its own .npy file in a fresh directory, then swap it in, so a
+    reader sees the old cache or the new one, whole."""
     arrays = {name: getattr(index, name) for name in _ARRAYS}
     for name in _POSTINGS:
         postings: Postings = getattr(index, name)
@@ -56,33 +57,49 @@ def _save(index: Index, path: Path, key: str) -> None:
         arrays[f"{name}.weights"] = postings.weights
         arrays[f"{name}.n_docs"] = np.asarray(postings.n_docs)
     meta = {"key": key, "term_ids": index.term_ids, "vocabulary": index.vocabulary}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, meta=np.frombuffer(orjson.dumps(meta), np.uint8), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for name, array in arrays.items():
+            np.save(fresh / f"{name}.npy", array)
+        (fresh / META).write_bytes(orjson.dumps(meta))
+        _swap_in(fresh, path)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _swap_in(fresh: Path, path: Path) -> None:
+    old = path.with_name(f".{path.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.is_dir():
+        path.rename(old)  # processes that mapped the old files keep reading them
+    elif path.exists():
+        path.unlink()  # a cache of an older format, in one file
+    fresh.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _load(path: Path, key: str, articles: Sequence[Article]) -> Index | None:
+    """The cached index, its arrays memory-mapped: a start reads only the vocabulary,
+    and only the pages questions touch count towards memory."""
     try:
-        with np.load(path) as data:
-            meta = orjson.loads(data["meta"].tobytes())
-            if meta.get("key") != key:
-                return None
-            postings = {
-                name: Postings(
-                    data[f"{name}.indptr"],
-                    data[f"{name}.docs"],
-                    data[f"{name}.weights"],
-                    int(data[f"{name}.n_docs"]),
-                )
-                for name in _POSTINGS
-            }
-            arrays = {name: data[name] for name in _ARRAYS}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, io.UnsupportedOperation) as exc:
+        meta = orjson.loads((path / META).read_bytes())
+        if meta.get("key") != key:
+            return None
+
+        def array(name: str) -> np.ndarray:
+            return np.load(path / f"{name}.npy", mmap_mode="r")
+
+        postings = {
+            name: Postings(
+                array(f"{name}.indptr"),
+                array(f"{name}.docs"),
+                array(f"{name}.weights"),
+                int(array(f"{name}.n_docs")),
+            )
+            for name in _POSTINGS
+        }
+        arrays = {name: array(name) for name in _ARRAYS}
+    except (OSError, ValueError, KeyError) as exc:
         log.info("index cache %s unusable (%s): rebuilding", path, exc)
         return None
     return Index(
