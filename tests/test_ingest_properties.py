@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from xml.sax.saxutils import escape as xml_escape
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import ingest
@@ -158,6 +158,9 @@ def assert_round_trip(story: Story, article: Article, source: str) -> None:
 def test_written_articles_load_back_as_written(fmt: str, items: list[Story]) -> None:
     if fmt in ONE_PER_FILE:
         items = items[:1]
+    if fmt in ("rss", "atom"):  # see test_feedparser_keeps_sharp_s_before_a_no_break_space
+        assume(not any(_looks_double_encoded(v) for s in items for v in (s.title, s.source,
+                                                                           *s.paragraphs)))
     data, name = WRITERS[fmt](items)
     articles = loaded(data, name)
     assert len(articles) == len(items)
@@ -236,6 +239,15 @@ def test_a_lone_surrogate_in_json_costs_only_its_line() -> None:
 def test_text_article_whose_title_starts_with_a_bracket(title: str) -> None:
     [article] = loaded(f"{title}\n\nThe body of the story.\n".encode(), "story.txt")
     assert article.title == title
+
+
+def _looks_double_encoded(text: str) -> bool:
+    """feedparser "repairs" any text made only of Latin-1 characters whose bytes also read
+    as UTF-8 (its fix for double-encoded feeds), which mangles such rare genuine text."""
+    try:
+        return text.encode("latin-1").decode("utf-8") != text
+    except UnicodeError:
+        return False
 
 
 @pytest.mark.xfail(strict=True, reason="feedparser 6 turns 'ß' + no-break space into U+07E0")
