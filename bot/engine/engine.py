@@ -86,6 +86,11 @@ class Engine:
             self._background = threading.Thread(target=self._rebuild, name="reindex", daemon=True)
             self._background.start()
 
+    def _refresh_store(self) -> None:
+        """Browsing needs the latest articles, not the index: re-read a changed file only."""
+        with self._state_lock:
+            self._stale |= self.store.refresh()
+
     def warm_up(self) -> None:
         self._current()
 
@@ -105,13 +110,14 @@ class Engine:
         if article is None:
             return ()
         query = analyse(article.title, index, corrector)
-        numbers = {a.id: n for n, a in enumerate(index.articles)}
-        return closest_articles(query, index, exclude={numbers[article.id]}, limit=limit)
+        number = next((n for n, a in enumerate(index.articles) if a.id == article.id), None)
+        exclude = set() if number is None else {number}  # None: not indexed yet
+        return closest_articles(query, index, exclude=exclude, limit=limit)
 
     # -- browsing ------------------------------------------------------------------------
     def article(self, article_id: str) -> Article | None:
         """An article by id, or by an unambiguous id prefix of at least 6 characters."""
-        self._current()
+        self._refresh_store()
         found = self.store.get(article_id.strip())
         if found or len(article_id.strip()) < 6:
             return found
@@ -120,7 +126,7 @@ class Engine:
 
     def find_titles(self, text: str, limit: int = 25) -> list[Article]:
         """Articles whose titles fuzzily match ``text`` (newest first when ``text`` is empty)."""
-        self._current()
+        self._refresh_store()
         articles = self.store.articles()
         if not text.strip():
             return _newest_first(articles)[:limit]
@@ -140,7 +146,7 @@ class Engine:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> RecentPage:
-        self._current()
+        self._refresh_store()
         chosen = [
             a
             for a in _newest_first(self.store.articles())
