@@ -142,3 +142,13 @@ def test_a_loader_killed_mid_write_leaves_a_readable_database(tmp_path, delay):
     assert rerun.returncode == 0, err
     final = ArticleStore(db).articles()
     assert len(final) == len({a.url for a in final}) == 6000
+
+
+def test_rewrites_keep_the_database_file_mode(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(1)], LoadReport())
+    assert db.stat().st_mode & 0o777 == 0o644
+    db.chmod(0o664)
+    store.save([article(2)], LoadReport())
+    assert db.stat().st_mode & 0o777 == 0o664

@@ -113,6 +113,7 @@ class AtomicJSONStorage(Storage):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
+            os.fchmod(fd, _mode_of(self.path))  # mkstemp's 0600 would lock out a group
             with os.fdopen(fd, "wb") as out:
                 out.write(payload)
                 out.flush()
@@ -124,6 +125,14 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         self.flush()
+
+
+def _mode_of(path: Path) -> int:
+    """The database's permission bits, kept across rewrites (0644 for a new file)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o644
 
 
 def _fsync_dir(directory: Path) -> None:
