@@ -28,7 +28,7 @@ class Query:
     text: str
     asked_at: datetime | None
     term_weights: dict[int, float]  # index term id -> weight
-    surface: frozenset[str]  # question words (and their corrections) to mark in excerpts
+    asked_words: frozenset[str]  # every word of the question, lower-cased
     stems: frozenset[str]
     importance: dict[str, float]  # every content word's stem -> 1 + rarity; unknown words most
     unknown_names: frozenset[str]  # names and numbers asked about that no article contains
@@ -39,12 +39,12 @@ def analyse(
     question: str, index: Index, corrector: Corrector, asked_at: datetime | None = None
 ) -> Query:
     weights: dict[int, float] = {}
-    surface: set[str] = set()
+    asked_words = words(question)
     stems: set[str] = set()
     importance: dict[str, float] = {}
     unknown_names: set[str] = set()
     names = {w.lower() for w in NAME_RE.findall(question)}
-    for word in words(question):
+    for word in asked_words:
         if is_stopword(word):
             continue
         term = stem(word)
@@ -60,14 +60,13 @@ def analyse(
             word, term, weight = fixed, stem(fixed), FUZZY_WEIGHT
             term_id = index.term_ids[term]
         weights[term_id] = max(weights.get(term_id, 0.0), weight)
-        surface.add(word)
         stems.add(term)
         importance[term] = 1 + index.sentences.idf(term_id)
     return Query(
         question,
         asked_at,
         weights,
-        frozenset(surface),
+        frozenset(asked_words),
         frozenset(stems),
         importance,
         frozenset(unknown_names),

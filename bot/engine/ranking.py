@@ -11,7 +11,7 @@ Signals (each measured on real news questions, see bench/quality.py):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,7 +96,7 @@ def _hit(query: Query, index: Index, sentence: int, score: float) -> Hit:
     first, last = excerpt_window(index, sentence)
     hit = Hit(sentence, first, last, int(index.sent_article[sentence]), score)
     novelty = min(_novel_count(query, hit.text(index)), NOVELTY_CAP)
-    return Hit(sentence, first, last, hit.article, score * (1 + NOVELTY_BONUS * novelty))
+    return replace(hit, score=score * (1 + NOVELTY_BONUS * novelty))
 
 
 def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
@@ -135,9 +135,8 @@ def _date_factors(query: Query, index: Index, articles: np.ndarray) -> np.ndarra
 
 def _novel_count(query: Query, window: str) -> int:
     """Names or numbers (as the question asks for) in the window that the question lacks."""
-    asked = {w.lower() for w in words(query.text)}
     found = {m for pattern in NOVELTY[query.answer_type] for m in pattern.findall(window)}
-    return len({m for m in found if m.lower() not in asked})
+    return len({m for m in found if m.lower() not in query.asked_words})
 
 
 def coverage(query: Query, text: str) -> float:
