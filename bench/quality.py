@@ -30,8 +30,8 @@ import Stemmer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.answer import MIN_COVERAGE  # noqa: E402
 from bot.engine.engine import Engine  # noqa: E402
+from bot.engine.ranker_weights import MIN_CONFIDENCE  # noqa: E402
 from bot.engine.serialize import answer_to_json  # noqa: E402
 from bot.engine.store import ArticleStore  # noqa: E402
 
@@ -141,29 +141,38 @@ def report(rows: list[Row], questions: list[dict], answerable: list[bool]) -> No
     )
 
 
+def dev_set(eval_dir: Path) -> tuple[Path, list[dict]]:
+    dev = eval_dir / "rtqa-dev"
+    if not dev.is_dir():
+        sys.exit(f"no evaluation data at {dev} (it lives in ../shared/eval, beside the repo)")
+    return dev, [json.loads(line) for line in (dev / "questions.jsonl").open()]
+
+
+def load_dev(dev: Path, workdir: Path, min_confidence: float = MIN_CONFIDENCE) -> Engine:
+    """The development articles loaded through the real loader into a fresh database."""
+    engine = Engine(ArticleStore(workdir / "db.json"), min_confidence=min_confidence)
+    start = time.perf_counter()
+    loaded = engine.load([dev / "articles.jsonl.gz"])
+    load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    engine.warm_up()
+    index_s = time.perf_counter() - start
+    print(
+        f"loaded {loaded.summary()} in {load_s:.1f} s "
+        f"({len(engine.store) / load_s:.0f} articles/s); index of "
+        f"{engine.index().n_sentences} sentences built in {index_s:.1f} s"
+    )
+    return engine
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
-    parser.add_argument("--min-confidence", type=float, default=MIN_COVERAGE)
+    parser.add_argument("--min-confidence", type=float, default=MIN_CONFIDENCE)
     args = parser.parse_args()
-    dev = args.eval / "rtqa-dev"
-    if not dev.is_dir():
-        sys.exit(f"no evaluation data at {dev} (it lives in ../shared/eval, beside the repo)")
-    questions = [json.loads(line) for line in (dev / "questions.jsonl").open()]
+    dev, questions = dev_set(args.eval)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine(ArticleStore(Path(tmp) / "db.json"), min_coverage=args.min_confidence)
-        start = time.perf_counter()
-        loaded = engine.load([dev / "articles.jsonl.gz"])
-        load_s = time.perf_counter() - start
-        start = time.perf_counter()
-        engine.warm_up()
-        index_s = time.perf_counter() - start
-        index = engine.index()
-        print(
-            f"loaded {loaded.summary()} in {load_s:.1f} s "
-            f"({len(engine.store) / load_s:.0f} articles/s); index of "
-            f"{index.n_sentences} sentences built in {index_s:.1f} s"
-        )
+        engine = load_dev(dev, Path(tmp), args.min_confidence)
         corpus = norm(" ".join(a.text for a in engine.store.articles()))
         answerable = [any(norm(a) in corpus for a in q["answers"]) for q in questions]
         answers_path = Path(tmp) / "answers.jsonl"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
-from bot.engine.answer import MIN_COVERAGE
 from bot.engine.engine import Engine
+from bot.engine.ranker_weights import MIN_CONFIDENCE
 from bot.engine.store import ArticleStore
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,8 @@ def open_engine(settings: Settings, serve_stale: bool = False) -> Engine:
     first_run = settings.db_path.resolve() == DEFAULT_DB and not settings.db_path.exists()
     engine = Engine(
         ArticleStore(settings.db_path),
-        min_coverage=settings.min_confidence if settings.min_confidence is not None
-        else MIN_COVERAGE,
+        min_confidence=settings.min_confidence if settings.min_confidence is not None
+        else MIN_CONFIDENCE,
         serve_stale=serve_stale,
     )
     if first_run and SAMPLE_ARTICLES.is_dir():

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.engine.engine import Engine
+from bot.engine.ranking import MAX_EXCERPT_CHARS
 from bot.engine.store import ArticleStore
 from tests.support import SAMPLES, SEED, engine_at
 
@@ -75,7 +76,8 @@ def test_questions_without_words_are_not_answered(samples, question):
 def test_excerpts_are_short_sentences_not_paragraphs(samples):
     answer = samples.ask("What did the central bank decide about interest rates?")
     assert answer.answered
-    assert all(len(e.text) <= 400 for e in answer.excerpts)
+    assert all(len(e.text) <= MAX_EXCERPT_CHARS for e in answer.excerpts)
+    assert all(e.text.count(". ") <= 3 for e in answer.excerpts)  # at most three sentences
 
 
 def test_recent_is_newest_first_with_paging_and_filters(samples):

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from rapidfuzz import fuzz, process, utils
 
 from bot.engine import ingest
-from bot.engine.answer import MIN_COVERAGE, closest_articles, compose
+from bot.engine.answer import closest_articles, compose
 from bot.engine.index import Index
 from bot.engine.index_cache import cache_path, load_or_build
 from bot.engine.models import (
@@ -31,6 +31,7 @@ from bot.engine.models import (
     Stats,
 )
 from bot.engine.query import Corrector, analyse
+from bot.engine.ranker_weights import MIN_CONFIDENCE
 from bot.engine.store import ArticleStore
 
 SAVE_BATCH = 2_000  # the smallest number of articles per atomic write during a bulk load
@@ -41,13 +42,13 @@ class Engine:
     def __init__(
         self,
         store: ArticleStore,
-        min_coverage: float = MIN_COVERAGE,
+        min_confidence: float = MIN_CONFIDENCE,
         cache_index: bool = True,
         serve_stale: bool = False,
     ) -> None:
         self.store = store
         self.index_path = cache_path(store.path) if cache_index else None
-        self.min_coverage = min_coverage
+        self.min_confidence = min_confidence
         self.serve_stale = serve_stale
         self._index: tuple[Index, Corrector] | None = None
         self._stale = False
@@ -102,7 +103,7 @@ class Engine:
     def ask(self, question: str, asked_at: datetime | None = None) -> Answer:
         index, corrector = self._current()
         query = analyse(question, index, corrector, asked_at)
-        return compose(query, index, self.min_coverage)
+        return compose(query, index, self.min_confidence)
 
     def related(self, article_id: str, limit: int = 5) -> tuple[RelatedArticle, ...]:
         index, corrector = self._current()

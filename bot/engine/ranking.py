@@ -1,36 +1,33 @@
-"""Retrieve and re-rank: BM25 picks candidate sentences, news-aware signals order them.
+"""Retrieve and re-rank: BM25 picks candidate sentences, a learned model orders them.
 
-Signals (each measured on real news questions, see bench/quality.py):
-- the article's own BM25 match (title counted extra) supports its sentences;
-- a date prior: news questions are about recent events relative to when they are asked;
-- novelty: an answer brings names and numbers the question does not already hold;
-- question-shaped subheads ("How many ...?") match well and never answer;
-- the excerpt window: the answer often sits in a sentence beside the best match.
+First stage (every BM25 candidate, cheap): the sentence's BM25 match, its article's match
+(title counted extra), a date prior (news questions are about recent events relative to
+when they are asked) and a penalty for question-shaped subheads ("How many ...?"), which
+match well and never answer. Second stage (the best ``RERANK``): the features of
+``features`` combined by weights fitted on half of a news-QA set (``ranker_weights``).
+The excerpt is the sentence with its neighbours: the answer often sits beside the best match.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
+from bot.engine import features
+from bot.engine.features import Candidate
 from bot.engine.index import ARTICLE_CANDIDATE_POSTINGS, Index
 from bot.engine.query import Query
-from bot.engine.text import stem, words
+from bot.engine.ranker_weights import WEIGHTS
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
-RERANK = 60  # of those, how many get the text signals
+RERANK = 40  # of those, how many the learned model orders
 ARTICLE_WEIGHT = 0.35  # share of the article-level match added to each sentence
 QUESTION_PENALTY = 0.3  # multiplier for sentences that are themselves questions
-NOVELTY_BONUS = 0.12  # per new name or number in the excerpt window (at most NOVELTY_CAP)
-NOVELTY_CAP = 3
 DATE_WINDOW_DAYS = (-3, 10)  # published from 10 days before to 3 days after the question
 OUT_OF_WINDOW = 0.75
-MAX_EXCERPT_CHARS = 500  # the window; the median excerpt stays well under 400
-NUMBER = re.compile(r"\b\d[\d,.]*")
-NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
-NOVELTY = {"number": (NUMBER,), "name": (NAME,), "any": (NUMBER, NAME)}
+MAX_EXCERPT_CHARS = 450  # the sentence and its neighbours, as far as they fit
+_WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in features.NAMES])
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,34 +41,48 @@ class Hit:
     score: float
 
     def text(self, index: Index) -> str:
-        return index.articles[self.article].text[
-            int(index.sent_start[self.first]) : int(index.sent_end[self.last])
-        ]
+        return features.window_text(index, self.first, self.last)
 
 
 def rank(query: Query, index: Index, limit: int = RERANK) -> list[Hit]:
-    """Best excerpts for the query, best first; at most one per sentence.
+    """Best excerpts for the query, best first; at most one per sentence."""
+    candidates = first_stage(query, index, limit)
+    if not candidates:
+        return []
+    scores = features.matrix(query, index, candidates) @ _WEIGHT_VECTOR
+    hits = [
+        Hit(c.sentence, c.first, c.last, c.article, float(score))
+        for c, score in zip(candidates, scores.tolist(), strict=True)
+    ]
+    hits.sort(key=lambda h: -h.score)
+    return hits
 
-    Cheap signals order all BM25 candidates; the costlier text signals (the excerpt
-    window, novelty) are computed for the best ``limit`` only.
-    """
+
+def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candidate]:
+    """The ``limit`` best BM25 candidates by the cheap signals, best first."""
     if not query.term_weights or index.n_sentences == 0:
         return []
-    docs, scores = index.sentences.score(query.term_weights)
-    docs, scores = _top(docs, scores, CANDIDATES)
+    docs, bm25 = index.sentences.score(query.term_weights)
+    docs, bm25 = _top(docs, bm25, CANDIDATES)
     articles = index.sent_article[docs]
     support = _article_support(query, index, articles)
-    subheads = np.fromiter(
+    is_question = np.fromiter(
         (index.articles[a].text[e - 1] == "?" for a, e in
          zip(articles.tolist(), index.sent_end[docs].tolist(), strict=True)),
         bool, len(docs),
     )
-    scores = scores * (1 + ARTICLE_WEIGHT * support) * np.where(subheads, QUESTION_PENALTY, 1.0)
-    scores = scores * _date_factors(query, index, articles)
-    docs, scores = _top(docs, scores, limit)
-    hits = [_hit(query, index, d, s) for d, s in zip(docs.tolist(), scores.tolist(), strict=True)]
-    hits.sort(key=lambda h: -h.score)
-    return hits
+    days = _days_from_question(query, index, articles)
+    in_window = np.array([d is None or -DATE_WINDOW_DAYS[1] <= d <= -DATE_WINDOW_DAYS[0]
+                          for d in days], bool)
+    scores = (bm25 * (1 + ARTICLE_WEIGHT * support) * np.where(is_question, QUESTION_PENALTY, 1.0)
+              * np.where(in_window, 1.0, OUT_OF_WINDOW))
+    best = _top(np.arange(len(docs)), scores, limit)[0]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [
+        Candidate(int(docs[i]), *excerpt_window(index, int(docs[i])), int(articles[i]),
+                  float(bm25[i]), float(support[i]), days[i], bool(is_question[i]))
+        for i in best.tolist()
+    ]
 
 
 def _top(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,13 +103,6 @@ def _article_support(query: Query, index: Index, articles: np.ndarray) -> np.nda
     return np.where(matched[at] == articles, scores[at] / (scores.max() or 1.0), 0.0)
 
 
-def _hit(query: Query, index: Index, sentence: int, score: float) -> Hit:
-    first, last = excerpt_window(index, sentence)
-    hit = Hit(sentence, first, last, int(index.sent_article[sentence]), score)
-    novelty = min(_novel_count(query, hit.text(index)), NOVELTY_CAP)
-    return replace(hit, score=score * (1 + NOVELTY_BONUS * novelty))
-
-
 def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
     """The sentence with its next and previous neighbours, as far as the excerpt stays
     short: the answer often sits beside the sentence that matches the question best."""
@@ -117,32 +121,10 @@ def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
     return first, last
 
 
-def _date_factors(query: Query, index: Index, articles: np.ndarray) -> np.ndarray:
-    """1 for articles published in the window around the question's date, else less."""
+def _days_from_question(query: Query, index: Index, articles: np.ndarray) -> list[int | None]:
+    """Days from the question's date to each article's publication (None when unknown)."""
     if query.asked_at is None:
-        return np.ones(len(articles))
+        return [None] * len(articles)
     asked = query.asked_at.date()
-    low, high = -DATE_WINDOW_DAYS[1], -DATE_WINDOW_DAYS[0]
-
-    def factor(article: int) -> float:
-        published = index.articles[article].published
-        if published is None:
-            return 1.0
-        return 1.0 if low <= (published.date() - asked).days <= high else OUT_OF_WINDOW
-
-    return np.fromiter(map(factor, articles.tolist()), float, len(articles))
-
-
-def _novel_count(query: Query, window: str) -> int:
-    """Names or numbers (as the question asks for) in the window that the question lacks."""
-    found = {m for pattern in NOVELTY[query.answer_type] for m in pattern.findall(window)}
-    return len({m for m in found if m.lower() not in query.asked_words})
-
-
-def coverage(query: Query, text: str) -> float:
-    """Share of the question's content words, weighted by rarity, that the text contains."""
-    total = sum(query.importance.values())
-    if not total:
-        return 0.0
-    present = {stem(w) for w in words(text)}
-    return sum(v for term, v in query.importance.items() if term in present) / total
+    dates = [index.articles[a].published for a in articles.tolist()]
+    return [None if d is None else (d.date() - asked).days for d in dates]

@@ -1,0 +1,216 @@
+"""Fit the re-ranker and its confidence on the even ISO weeks of rtqa-dev; report the odd.
+
+    python bench/train_ranker.py [--eval DIR] [--write]
+
+For every question, the engine's own first stage picks candidates and ``features`` describes
+them; a candidate is right when its excerpt holds one of the answers (score.py's rule). A
+pairwise logistic model (each right candidate against up to 20 wrong ones of the same
+question) is fitted on one half of the weeks and scored on the other, both ways round, so
+the printed figures show whether the weights generalise. The confidence (how likely the
+three excerpts hold the answer) is a logistic function of the best score and of the names
+asked about that no article contains, calibrated on the even weeks; the default threshold
+is the highest whose abstentions, on the even weeks, are mostly unanswerable questions and
+hide at most 1% of right answers. ``--write`` stores the even-week fit in
+bot/engine/ranker_weights.py. Nothing here names a question,
+an answer or a word of the set: only the features' weights are learned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
+from bot.engine import features  # noqa: E402
+from bot.engine.query import Corrector, analyse  # noqa: E402
+from bot.engine.ranking import first_stage  # noqa: E402
+
+L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
+NEGATIVES_PER_POSITIVE = 20
+MAX_HIDDEN = 0.01  # abstentions may hide at most this share of questions answered right
+WEIGHTS_FILE = ROOT / "bot" / "engine" / "ranker_weights.py"
+
+
+@dataclass
+class Question:
+    """One question's candidates: features, whether each is right, and its story."""
+
+    x: np.ndarray
+    right: np.ndarray
+    stories: np.ndarray
+    unknown_names: int
+    answerable: bool  # one of its answers appears somewhere in the corpus
+
+
+def collect(engine, questions: list[dict]) -> list[Question]:
+    index = engine.index()
+    corrector = Corrector(index)
+    corpus = norm(" ".join(a.text for a in index.articles))
+    out = []
+    for q in questions:
+        query = analyse(q["question"], index, corrector, asked_at(q))
+        candidates = first_stage(query, index)
+        answers = [norm(a) for a in q["answers"] if norm(a).strip()]
+        texts = [norm(features.window_text(index, c.first, c.last)) for c in candidates]
+        out.append(Question(
+            features.matrix(query, index, candidates),
+            np.array([any(a in t for a in answers) for t in texts], bool),
+            np.array([index.article_story[c.article] for c in candidates], int),
+            len(query.unknown_names),
+            any(a in corpus for a in answers),
+        ))
+    return out
+
+
+def fit(questions: list[Question]) -> np.ndarray:
+    """Weights on the raw features (standardisation folded in)."""
+    rows = np.concatenate([q.x for q in questions if len(q.x)])
+    scale = rows.std(0) + 1e-9  # pairwise differences need no centring
+    rng = np.random.default_rng(0)
+    differences = []
+    for q in questions:
+        right, wrong = np.flatnonzero(q.right), np.flatnonzero(~q.right)
+        if not len(right) or not len(wrong):
+            continue
+        for r in right:
+            for w in rng.choice(wrong, min(len(wrong), NEGATIVES_PER_POSITIVE), replace=False):
+                differences.append((q.x[r] - q.x[w]) / scale)
+    a = np.array(differences)
+    a = np.r_[a, -a]
+    y = np.r_[np.ones(len(a) // 2), np.zeros(len(a) // 2)]
+    w = np.zeros(a.shape[1])
+    for _ in range(30):  # Newton steps on the ridge-penalised log loss
+        p = 1 / (1 + np.exp(-a @ w))
+        gradient = a.T @ (p - y) + L2 * w
+        hessian = (a * (p * (1 - p))[:, None]).T @ a + L2 * np.eye(len(w))
+        w -= np.linalg.solve(hessian, gradient)
+    return w / scale
+
+
+def outcomes(questions: list[Question], weights: np.ndarray | None) -> np.ndarray:
+    """Per question: the best score, right at 1, right at 3 (one excerpt per story);
+    ``None`` keeps the first stage's order."""
+    rows = []
+    for q in questions:
+        if not len(q.x):
+            rows.append((-np.inf, False, False))
+            continue
+        scores = np.zeros(len(q.x)) if weights is None else q.x @ weights
+        chosen: list[int] = []
+        for i in np.argsort(-scores, kind="stable").tolist():
+            if q.stories[i] not in {q.stories[c] for c in chosen}:
+                chosen.append(i)
+            if len(chosen) == 3:
+                break
+        rows.append((scores[chosen[0]], q.right[chosen[0]], q.right[chosen].any()))
+    return np.array(rows, float)
+
+
+def calibrate(questions: list[Question], weights: np.ndarray) -> dict[str, float]:
+    """Logistic fit of 'right at 3' on the best score and the unknown names."""
+    results = outcomes(questions, weights)
+    usable = np.isfinite(results[:, 0])
+    unknown = np.array([q.unknown_names for q in questions], float)
+    a = np.c_[results[usable, 0], unknown[usable], np.ones(usable.sum())]
+    y = results[usable, 2]
+    w = np.zeros(3)
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-a @ w))
+        w -= np.linalg.solve((a * (p * (1 - p))[:, None]).T @ a + 1e-6 * np.eye(3),
+                             a.T @ (p - y))
+    return {"best_score": w[0], "unknown_names": w[1], "bias": w[2]}
+
+
+def confidences(questions: list[Question], weights: np.ndarray, fit: dict) -> np.ndarray:
+    best = np.nan_to_num(outcomes(questions, weights)[:, 0], neginf=-1e3)
+    unknown = np.array([q.unknown_names for q in questions], float)
+    z = fit["best_score"] * best + fit["unknown_names"] * unknown + fit["bias"]
+    return 1 / (1 + np.exp(-z))
+
+
+def abstention(questions: list[Question], weights: np.ndarray, confidence: np.ndarray,
+               threshold: float) -> dict[str, float]:
+    right3 = outcomes(questions, weights)[:, 2].astype(bool)
+    answerable = np.array([q.answerable for q in questions])
+    abstains = confidence < threshold
+    return {
+        "abstain": abstains.mean(),
+        "on_unanswerable": abstains[~answerable].mean(),
+        "on_answerable": abstains[answerable].mean(),
+        "unanswerable_share": (~answerable[abstains]).mean() if abstains.any() else 0.0,
+        "wrong_anyway": (~right3[abstains]).mean() if abstains.any() else 0.0,
+        "hidden": (right3 & abstains).mean(),
+        "hit3_kept": (right3 & ~abstains).mean(),
+    }
+
+
+def choose_threshold(questions: list[Question], weights: np.ndarray, fit: dict) -> float:
+    confidence = confidences(questions, weights, fit)
+    best = 0.0
+    for threshold in np.unique(np.round(confidence, 3)):
+        figures = abstention(questions, weights, confidence, threshold)
+        if figures["hidden"] <= MAX_HIDDEN and figures["unanswerable_share"] > 0.5:
+            best = float(threshold)
+    return best
+
+
+def write(weights: np.ndarray, fit: dict[str, float], threshold: float) -> None:
+    def entries(pairs) -> str:
+        return "".join(f'    "{name}": {value:.6f},\n' for name, value in pairs)
+
+    WEIGHTS_FILE.write_text(
+        '"""The learned re-ranker\'s weights (one per feature of ``features.NAMES``), the\n'
+        "confidence calibration and the default abstention threshold.\n\n"
+        "Written by ``bench/train_ranker.py --write`` from the even-numbered ISO weeks of\n"
+        'rtqa-dev only (the odd weeks are for reporting).\n"""\n\n'
+        f"WEIGHTS = {{\n{entries(zip(features.NAMES, weights, strict=True))}}}\n"
+        f"CONFIDENCE = {{\n{entries(fit.items())}}}\n"
+        f"MIN_CONFIDENCE = {threshold}\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--write", action="store_true", help="store the even-week weights")
+    args = parser.parse_args()
+    dev, questions = dev_set(args.eval)
+    with tempfile.TemporaryDirectory() as tmp:
+        collected = collect(load_dev(dev, Path(tmp)), questions)
+    halves = {
+        "even": [c for c, q in zip(collected, questions, strict=True) if iso_week(q) % 2 == 0],
+        "odd": [c for c, q in zip(collected, questions, strict=True) if iso_week(q) % 2 == 1],
+    }
+    print(f"{'fitted on':<10} {'scored on':<10} {'hit@1':>6} {'hit@3':>6}  first stage @1 @3")
+    fitted = {}
+    for train, test in (("even", "odd"), ("odd", "even")):
+        fitted[train] = fit(halves[train])
+        _, h1, h3 = outcomes(halves[test], fitted[train]).mean(0)
+        _, b1, b3 = outcomes(halves[test], None).mean(0)
+        print(f"{train:<10} {test:<10} {h1:6.3f} {h3:6.3f}  {b1:6.3f} {b3:6.3f}")
+    weights = fitted["even"]
+    calibration = calibrate(halves["even"], weights)
+    threshold = choose_threshold(halves["even"], weights, calibration)
+    print(f"confidence threshold chosen on even weeks: {threshold}")
+    for half, questions in halves.items():
+        confidence = confidences(questions, weights, calibration)
+        figures = abstention(questions, weights, confidence, threshold)
+        print(f"  {half}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
+    print("weights fitted on even weeks:")
+    for name, weight in zip(features.NAMES, weights, strict=True):
+        print(f"  {name:<20} {weight:+.4f}")
+    if args.write:
+        write(weights, calibration, threshold)
+        print(f"written to {WEIGHTS_FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

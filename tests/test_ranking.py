@@ -1,0 +1,95 @@
+"""The re-ranker's signals on small hand-made archives: dates, answer types, subheads,
+agreement between stories, and the confidence that decides when to abstain."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.engine import features
+from bot.engine.answer import answer_confidence
+from bot.engine.query import Corrector, analyse
+from bot.engine.ranker_weights import CONFIDENCE, WEIGHTS
+from bot.engine.ranking import first_stage, rank
+from tests.support import engine_at
+
+
+def loaded(tmp_path, records: list[dict]):
+    engine = engine_at(tmp_path / "db.json")
+    engine.load_bytes("\n".join(json.dumps(r) for r in records).encode(), "fixture.jsonl")
+    return engine
+
+
+def record(slug: str, published: str, text: str, title: str = "") -> dict:
+    return {"url": f"https://example.com/{slug}", "title": title or slug.replace("-", " "),
+            "source": slug.split("-")[0], "published": published, "text": text}
+
+
+def test_every_feature_has_a_fitted_weight():
+    assert set(WEIGHTS) == set(features.NAMES)
+    assert set(CONFIDENCE) == {"best_score", "unknown_names", "bias"}
+
+
+def test_the_story_from_the_question_s_week_wins_over_an_older_one(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-storm", "2023-01-02",
+               "The Brindle river flooded the Elm quarter after the storm, officials said."),
+        record("times-storm", "2024-03-04",
+               "The Brindle river flooded the Oak quarter after the storm, officials said."),
+    ])
+    answer = engine.ask("Which quarter did the Brindle river flood after the storm?",
+                        datetime(2024, 3, 6, tzinfo=UTC))
+    assert answer.excerpts[0].citation.url.endswith("times-storm")
+    answer = engine.ask("Which quarter did the Brindle river flood after the storm?",
+                        datetime(2023, 1, 4, tzinfo=UTC))
+    assert answer.excerpts[0].citation.url.endswith("herald-storm")
+
+
+def test_a_how_many_question_prefers_the_sentence_with_a_new_number(tmp_path):
+    engine = loaded(tmp_path, [record("post-marathon", "2024-04-10", (
+        "How many runners finished the Quillby marathon this year?\n\n"
+        + "The city closed streets around the park early in the morning. " * 4
+        + "\n\nRunners finished the Quillby marathon in warm weather on Sunday. "
+        + "Cafes along the route stayed open late for the crowds. " * 4
+        + "\n\nIn all, 8,412 runners finished the Quillby marathon, a record."))])
+    top = engine.ask("How many runners finished the Quillby marathon?").excerpts[0]
+    assert "8,412" in top.text
+    assert "?" not in top.text
+
+
+def test_candidates_describe_votes_types_and_subheads(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-prize", "2024-05-01",
+               "The Ostrava prize for poetry went to Mirela Kovac, the jury said."),
+        record("times-prize", "2024-05-01",
+               "Poet Mirela Kovac received the Ostrava prize for poetry on Friday evening."),
+        record("post-prize", "2024-05-01",
+               "Who will win the Ostrava prize for poetry?\n\nThe shortlist had six poets."),
+    ])
+    index = engine.index()
+    query = analyse("Who won the Ostrava prize for poetry?", index, Corrector(index))
+    assert query.answer_type == "name"
+    candidates = first_stage(query, index)
+    rows = features.matrix(query, index, candidates)
+    column = {name: rows[:, i] for i, name in enumerate(features.NAMES)}
+    texts = [index.sentence_text(c.sentence) for c in candidates]
+    kovac = [i for i, t in enumerate(texts) if "Kovac" in t]
+    asked = [i for i, t in enumerate(texts) if t.endswith("?")]
+    assert len(kovac) == 2 and asked
+    assert all(column["votes_best"][i] >= 1 for i in kovac)  # the other story agrees
+    assert all(column["new_names_asked"][i] >= 1 for i in kovac)
+    assert all(column["is_question"][i] == 1 for i in asked)
+    assert "Kovac" in index.sentence_text(rank(query, index)[0].sentence)
+
+
+def test_confidence_is_a_probability_that_falls_for_unknown_names(tmp_path):
+    text = "The Tamsin bridge reopened after repairs costing 9 million."
+    engine = loaded(tmp_path, [record("herald-bridge", "2024-02-02", text)])
+    index = engine.index()
+    corrector = Corrector(index)
+    known = analyse("When did the Tamsin bridge reopen?", index, corrector)
+    unknown = analyse("When did the Tamsin bridge reopen for Zyxwvut Qwerty?", index, corrector)
+    assert unknown.unknown_names
+    best_known, best_unknown = rank(known, index)[0], rank(unknown, index)[0]
+    assert 0.0 < answer_confidence(known, best_known) < 1.0
+    assert answer_confidence(unknown, best_unknown) < answer_confidence(known, best_known)
