@@ -45,7 +45,7 @@ class Candidate:
     article: int
     bm25: float
     support: float  # the article's match, as a share of the best article's
-    days_from_question: int | None
+    days_from_question: int | None  # published this many days outside the question's period
     is_question: bool
 
 
@@ -89,7 +89,7 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
             candidate.bm25 / best,
             candidate.support,
             min(abs(days), 2 * DATE_SCALE_DAYS) / DATE_SCALE_DAYS if days is not None else 0.0,
-            days is None or -10 <= days <= 3,
+            not days,
             min(max(agreeing, default=0), 5),
             min(sum(min(v, 3) for v in agreeing), 10) / 10,
             coverage(query, {stem for s in window for stem in s.stems}),

@@ -19,7 +19,7 @@ from bot.engine.index import Index, Postings, build_index
 from bot.engine.models import Article
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 META = "meta.json"
 _ARRAYS = ("sent_article", "sent_start", "sent_end", "article_first", "article_story")
 _POSTINGS = ("sentences", "article_postings")

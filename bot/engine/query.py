@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
 from bot.engine.index import Index
 from bot.engine.text import is_stopword, stem, words
+from bot.engine.timewords import Period, has_time_words, period
 
 FUZZY_CUTOFF = 75  # rapidfuzz ratio (0-100) for a vocabulary word to replace a question word
 FUZZY_WEIGHT = 0.8  # a corrected word is a guess: it counts a little less
@@ -26,7 +27,7 @@ NAME_RE = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][^\W_]+|\d[\d,.]*")  # not 
 @dataclass(frozen=True, slots=True)
 class Query:
     text: str
-    asked_at: datetime | None
+    period: Period | None  # publication dates the answer likely carries (None: any)
     term_weights: dict[int, float]  # index term id -> weight
     asked_words: frozenset[str]  # every word of the question, lower-cased
     stems: frozenset[str]
@@ -64,7 +65,7 @@ def analyse(
         importance[term] = 1 + index.sentences.idf(term_id)
     return Query(
         question,
-        asked_at,
+        _period(question, asked_at),
         weights,
         frozenset(asked_words),
         frozenset(stems),
@@ -72,6 +73,16 @@ def analyse(
         frozenset(unknown_names),
         answer_type(question),
     )
+
+
+def _period(question: str, asked_at: datetime | None) -> Period | None:
+    """Without a date for the question, only its own time words ("yesterday") point at
+    dates, counted from today."""
+    if asked_at is not None:
+        return period(question, asked_at.date())
+    if has_time_words(question):
+        return period(question, datetime.now(UTC).date())
+    return None
 
 
 def answer_type(question: str) -> str:

@@ -24,8 +24,7 @@ CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
 RERANK = 40  # of those, how many the learned model orders
 ARTICLE_WEIGHT = 0.35  # share of the article-level match added to each sentence
 QUESTION_PENALTY = 0.3  # multiplier for sentences that are themselves questions
-DATE_WINDOW_DAYS = (-3, 10)  # published from 10 days before to 3 days after the question
-OUT_OF_WINDOW = 0.75
+OUT_OF_WINDOW = 0.75  # multiplier for articles published outside the question's period
 MAX_EXCERPT_CHARS = 450  # the sentence and its neighbours, as far as they fit
 _WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in features.NAMES])
 
@@ -72,8 +71,7 @@ def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candida
         bool, len(docs),
     )
     days = _days_from_question(query, index, articles)
-    in_window = np.array([d is None or -DATE_WINDOW_DAYS[1] <= d <= -DATE_WINDOW_DAYS[0]
-                          for d in days], bool)
+    in_window = np.array([not d for d in days], bool)
     scores = (bm25 * (1 + ARTICLE_WEIGHT * support) * np.where(is_question, QUESTION_PENALTY, 1.0)
               * np.where(in_window, 1.0, OUT_OF_WINDOW))
     best = _top(np.arange(len(docs)), scores, limit)[0]
@@ -122,9 +120,9 @@ def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
 
 
 def _days_from_question(query: Query, index: Index, articles: np.ndarray) -> list[int | None]:
-    """Days from the question's date to each article's publication (None when unknown)."""
-    if query.asked_at is None:
+    """Days each article was published outside the question's period (0 inside, None
+    when either date is unknown)."""
+    if query.period is None:
         return [None] * len(articles)
-    asked = query.asked_at.date()
     dates = [index.articles[a].published for a in articles.tolist()]
-    return [None if d is None else (d.date() - asked).days for d in dates]
+    return [None if d is None else query.period.days_outside(d.date()) for d in dates]

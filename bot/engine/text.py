@@ -26,7 +26,8 @@ STOPWORDS = frozenset(
     we're we've were weren't what what's when when's where where's which while who who's
     whom why why's with won't would wouldn't you you'd you'll you're you've your yours
     yourself yourselves also just will s t said says say according recently week weeks
-    latest new news name named called happened happen per cent many much""".split()
+    latest new news name named called happened happen per cent many much
+    yesterday today tonight ago""".split()
 )
 
 _stemmer = Stemmer.Stemmer("english")
