@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from bot.engine.articles import Articles
 from bot.engine.models import Article
 from bot.engine.text import is_stopword, sentence_spans, stem, words
 
@@ -110,7 +111,7 @@ class Postings:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Index:
-    articles: tuple[Article, ...]
+    articles: Articles
     sent_article: np.ndarray  # sentence -> article number
     sent_start: np.ndarray  # sentence -> start offset in its article's text
     sent_end: np.ndarray
@@ -146,7 +147,7 @@ def story_numbers(articles: Sequence[Article]) -> np.ndarray:
     )
 
 
-def build_index(articles: Sequence[Article]) -> Index:
+def build_index(articles: Articles) -> Index:
     term_ids: dict[str, int] = {}
     vocabulary: Counter[str] = Counter()
     word_term: dict[str, int] = {}  # surface word -> term id, so each word is stemmed once
@@ -200,7 +201,7 @@ def build_index(articles: Sequence[Article]) -> Index:
     )
     del membership, titles
     return Index(
-        articles=tuple(articles),
+        articles=articles,
         sent_article=np.frombuffer(sent_article, np.int32),
         sent_start=np.frombuffer(starts, np.int32),
         sent_end=np.frombuffer(ends, np.int32),
