@@ -37,6 +37,9 @@ _INVISIBLE = re.compile(
 )
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _NON_ALNUM = re.compile(r"[\W_]+")
+# Curly quotes, dashes and bullets: what most often keeps news text from being ASCII. All
+# are unchanged by NFKC and casefold, and none is a letter or digit.
+_TYPOGRAPHIC_MARKS = tuple(c.encode() for c in "\u2018\u2019\u201c\u201d\u2013\u2014\u2022")
 _ASCII_NON_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 _NUMERIC_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _AUTHOR_SEPARATORS = re.compile(r"\s*[,;&]\s*|\s+and\s+")
@@ -105,6 +108,15 @@ def clean_line(text: str) -> str:
 
 def content_fingerprint(text: str) -> str:
     """Hash of the letters and digits only, so re-spaced or re-encoded copies match."""
+    plain = text.encode()
+    for mark in _TYPOGRAPHIC_MARKS:  # whole UTF-8 sequences: never part of another character
+        plain = plain.replace(mark, b"")
+    if plain.isascii():  # most news: NFKC and casefold would change only ASCII case
+        return hashlib.sha1(plain.lower().translate(None, _ASCII_NON_ALNUM)).hexdigest()
+    return _folded_fingerprint(text)
+
+
+def _folded_fingerprint(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     # bytes.translate drops ASCII punctuation and spaces at C speed; the regex then only
     # meets what is left over outside ASCII (curly quotes, dashes).
