@@ -192,6 +192,7 @@ class Engine:
         try:
             self._save_batches(items, progress, report)
         finally:  # what was written before a failure is indexed too
+            self.store.release()
             if report.loaded or report.updated:
                 self._reindex_now()
         return report
@@ -220,6 +221,7 @@ class Engine:
     def remove(self, article_id: str) -> bool:
         with self._write_lock:
             removed = self.store.remove(article_id)
+            self.store.release()
         if removed:
             self._reindex_now()
         return removed
