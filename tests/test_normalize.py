@@ -20,6 +20,7 @@ from bot.engine.normalize import (
     content_fingerprint,
     parse_published,
 )
+from bot.engine.normalize import _folded_fingerprint as folded_fingerprint
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -134,6 +135,16 @@ def test_fingerprint_ignores_spacing_case_punctuation_and_encoding() -> None:
     assert content_fingerprint("CAFE\u0301 OWNERS SAID — \"prices rose 5 %\". More later") == base
     assert content_fingerprint("Café owners said prices rose 6%. More later.") != base
     assert len(base) == 40 and int(base, 16) >= 0
+
+
+MARKED_ASCII = "aZ09 _-.,'\"\n\u2018\u2019\u201c\u201d\u2013\u2014\u2022"
+
+
+@given(st.text(alphabet=st.sampled_from(MARKED_ASCII)))
+def test_the_fast_fingerprint_of_ascii_news_text_is_the_folded_one(text: str) -> None:
+    """Stored fingerprints must never change: the shortcut for ASCII text with typographic
+    marks gives exactly what NFKC, casefold and the regex give."""
+    assert content_fingerprint(text) == folded_fingerprint(text)
 
 
 def test_article_id_from_url_else_fingerprint() -> None:

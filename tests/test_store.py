@@ -41,7 +41,7 @@ def test_save_then_reopen_round_trips(tmp_path):
     store.save([article(1), article(2)], report)
     assert (report.loaded, report.updated, report.duplicate) == (2, 0, 0)
     reopened = ArticleStore(db)
-    assert reopened.articles() == [article(1), article(2)]
+    assert list(reopened.articles()) == [article(1), article(2)]
     assert json.loads(db.read_text())["articles"]["1"]["title"] == "Title 1"
 
 
@@ -86,7 +86,11 @@ def test_a_batch_is_one_write_and_no_temp_files_remain(tmp_path):
     first = db.stat().st_mtime_ns
     store.save([article(n) for n in range(300)], LoadReport())  # all duplicates: no write
     assert db.stat().st_mtime_ns == first
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.json", "db.json.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "db.json", "db.json.lock", "db.json.snapshot"
+    ]
+    kept = sorted(p.name for p in (tmp_path / "db.json.snapshot").iterdir())
+    assert len(kept) == 2 and kept[0] == "meta.json" and kept[1].startswith("texts-")
 
 
 def test_another_process_write_is_seen_by_refresh(tmp_path):

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.engine import ingest
 from bot.engine.answer import closest_articles, compose
+from bot.engine.articles import Header
 from bot.engine.index import Index
 from bot.engine.index_cache import cache_path, load_or_build
 from bot.engine.models import (
@@ -111,7 +112,7 @@ class Engine:
         if article is None:
             return ()
         query = analyse(article.title, index, corrector)
-        number = next((n for n, a in enumerate(index.articles) if a.id == article.id), None)
+        number = index.articles.number_of(article.id)
         exclude = set() if number is None else {number}  # None: not indexed yet
         return closest_articles(query, index, exclude=exclude, limit=limit)
 
@@ -122,21 +123,22 @@ class Engine:
         found = self.store.get(article_id.strip())
         if found or len(article_id.strip()) < 6:
             return found
-        matches = [a for a in self.store.articles() if a.id.startswith(article_id.strip())]
-        return matches[0] if len(matches) == 1 else None
+        articles = self.store.articles()
+        matches = [h for h in articles.headers() if h.id.startswith(article_id.strip())]
+        return articles[matches[0].number] if len(matches) == 1 else None
 
     def find_titles(self, text: str, limit: int = 25) -> list[Article]:
         """Articles whose titles fuzzily match ``text`` (newest first when ``text`` is empty)."""
         self._refresh_store()
         articles = self.store.articles()
         if not text.strip():
-            return _newest_first(articles)[:limit]
-        titles = {a.id: a.title for a in articles}
+            return [articles[h.number] for h in _newest_first(articles.headers())[:limit]]
+        titles = [h.title for h in articles.headers()]
         matches = process.extract(
             text, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
             score_cutoff=50,
         )
-        return [self.store.get(key) for _title, _score, key in matches]
+        return [articles[number] for _title, _score, number in matches]
 
     def recent(
         self,
@@ -148,23 +150,26 @@ class Engine:
         until: datetime | None = None,
     ) -> RecentPage:
         self._refresh_store()
+        articles = self.store.articles()
         chosen = [
-            a
-            for a in _newest_first(self.store.articles())
-            if _matches(a, source=source, keyword=keyword, since=since, until=until)
+            h.number
+            for h in _newest_first(articles.headers())
+            if _matches(h, source=source, since=since, until=until)
+            and (not keyword or _mentions(articles[h.number], keyword))
         ]
         pages = max(1, -(-len(chosen) // per_page))
         page = min(max(page, 1), pages)
-        shown = tuple(chosen[(page - 1) * per_page : page * per_page])
+        shown = tuple(articles[n] for n in chosen[(page - 1) * per_page : page * per_page])
         return RecentPage(shown, page, pages, len(chosen))
 
     def stats(self) -> Stats:
         index, _ = self._current()
-        dates = [a.published for a in index.articles if a.published]
+        headers = index.articles.headers()
+        dates = [h.published for h in headers if h.published]
         return Stats(
-            articles=len(index.articles),
+            articles=len(headers),
             sentences=index.n_sentences,
-            sources=len({a.source for a in index.articles}),
+            sources=len({h.source for h in headers}),
             newest=max(dates, default=None),
             oldest=min(dates, default=None),
             db_path=str(self.store.path),
@@ -188,6 +193,7 @@ class Engine:
         try:
             self._save_batches(items, progress, report)
         finally:  # what was written before a failure is indexed too
+            self.store.release()
             if report.loaded or report.updated:
                 self._reindex_now()
         return report
@@ -216,28 +222,26 @@ class Engine:
     def remove(self, article_id: str) -> bool:
         with self._write_lock:
             removed = self.store.remove(article_id)
+            self.store.release()
         if removed:
             self._reindex_now()
         return removed
 
 
-def _newest_first(articles: list[Article]) -> list[Article]:
+def _newest_first(headers: list[Header]) -> list[Header]:
     oldest = datetime.min.replace(tzinfo=UTC)
-    return sorted(articles, key=lambda a: (a.published or oldest, a.added_at), reverse=True)
+    return sorted(headers, key=lambda h: (h.published or oldest, h.added_at), reverse=True)
 
 
 def _matches(
-    article: Article,
-    source: str | None,
-    keyword: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    header: Header, source: str | None, since: datetime | None, until: datetime | None
 ) -> bool:
-    if source and source.lower() not in article.source.lower():
+    if source and source.lower() not in header.source.lower():
         return False
-    if keyword and keyword.lower() not in (article.title + "\n" + article.text).lower():
+    if since and (header.published is None or header.published < since):
         return False
-    if since and (article.published is None or article.published < since):
-        return False
-    return not (until and (article.published is None or article.published > until))
+    return not (until and (header.published is None or header.published > until))
 
+
+def _mentions(article: Article, keyword: str) -> bool:
+    return keyword.lower() in (article.title + "\n" + article.text).lower()

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import orjson
 
+from bot.engine.articles import Articles
 from bot.engine.index import Index, Postings, build_index
-from bot.engine.models import Article
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 5
@@ -29,7 +28,7 @@ def cache_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".index")
 
 
-def load_or_build(articles: Sequence[Article], key: str, path: Path | None) -> Index:
+def load_or_build(articles: Articles, key: str, path: Path | None) -> Index:
     """The cached index when it was built from the articles ``key`` names, else a fresh
     one (then cached)."""
     key = f"v{FORMAT_VERSION}:{key}"
@@ -78,7 +77,7 @@ def _swap_in(fresh: Path, path: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _load(path: Path, key: str, articles: Sequence[Article]) -> Index | None:
+def _load(path: Path, key: str, articles: Articles) -> Index | None:
     """The cached index, its arrays memory-mapped: a start reads only the vocabulary,
     and only the pages questions touch count towards memory."""
     try:
@@ -87,7 +86,9 @@ def _load(path: Path, key: str, articles: Sequence[Article]) -> Index | None:
             return None
 
         def array(name: str) -> np.ndarray:
-            return np.load(path / f"{name}.npy", mmap_mode="r")
+            # A plain ndarray over the mapping: numpy.memmap's Python-level indexing costs
+            # microseconds per element read, and questions read thousands.
+            return np.asarray(np.load(path / f"{name}.npy", mmap_mode="r"))
 
         postings = {
             name: Postings(
@@ -103,7 +104,7 @@ def _load(path: Path, key: str, articles: Sequence[Article]) -> Index | None:
         log.info("index cache %s unusable (%s): rebuilding", path, exc)
         return None
     return Index(
-        articles=tuple(articles),
+        articles=articles,
         term_ids=meta["term_ids"],
         vocabulary=meta["vocabulary"],
         **arrays,

@@ -35,8 +35,14 @@ _INVISIBLE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b\u202a-\u202e"
     "\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
 )
+_ODD_OR_INVISIBLE = re.compile(f"[{_ODD_BREAK.pattern[1:-1]}{_INVISIBLE.pattern[1:-1]}]")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _NON_ALNUM = re.compile(r"[\W_]+")
+# Curly quotes, dashes and bullets: what most often keeps news text from being ASCII. All
+# are unchanged by NFKC and casefold, and none is a letter or digit.
+_TYPOGRAPHIC_MARKS = re.compile(
+    b"|".join(re.escape(c.encode()) for c in "\u2018\u2019\u201c\u201d\u2013\u2014\u2022")
+)
 _ASCII_NON_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
 _NUMERIC_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _AUTHOR_SEPARATORS = re.compile(r"\s*[,;&]\s*|\s+and\s+")
@@ -89,9 +95,8 @@ def _is_tracking(param: str) -> bool:
 
 def clean_text(text: str) -> str:
     """Visible text only, single-spaced, paragraphs separated by exactly one blank line."""
-    if _ODD_BREAK.search(text):  # a plain character-class scan is far quicker than the sub
+    if _ODD_OR_INVISIBLE.search(text):  # one character-class scan; most text has neither
         text = _LINE_BREAKS.sub("\n", text).replace("\u2029", "\n\n")
-    if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     # str.split() folds every run of white space (single newlines too) at C speed.
     paragraphs = (" ".join(p.split()) for p in _BLANK_LINE.split(text))
@@ -105,6 +110,14 @@ def clean_line(text: str) -> str:
 
 def content_fingerprint(text: str) -> str:
     """Hash of the letters and digits only, so re-spaced or re-encoded copies match."""
+    # Whole UTF-8 sequences, so never part of another character.
+    plain = _TYPOGRAPHIC_MARKS.sub(b"", text.encode())
+    if plain.isascii():  # most news: NFKC and casefold would change only ASCII case
+        return hashlib.sha1(plain.lower().translate(None, _ASCII_NON_ALNUM)).hexdigest()
+    return _folded_fingerprint(text)
+
+
+def _folded_fingerprint(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     # bytes.translate drops ASCII punctuation and spaces at C speed; the regex then only
     # meets what is left over outside ASCII (curly quotes, dashes).

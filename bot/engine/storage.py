@@ -49,9 +49,12 @@ def _reason(cause: BaseException) -> str:
 
 def file_signature(path: Path) -> FileSignature | None:
     try:
-        st = path.stat()
+        return _signature_of(path.stat())
     except FileNotFoundError:
         return None
+
+
+def _signature_of(st: os.stat_result) -> FileSignature:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -76,17 +79,27 @@ class AtomicJSONStorage(Storage):
     def reload(self) -> None:
         """Drop the in-memory copy and read the file as it is on disk now."""
         try:
-            signature = file_signature(self.path)
-            data = {} if signature is None or signature[1] == 0 else self._read_file()
+            signature, data = self._read_file()
+        except FileNotFoundError:
+            signature, data = None, {}
         except (OSError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
             raise StorageError("read", self.path, exc) from exc
+        self.adopt(data, signature)
+
+    def adopt(self, data: dict[str, Any] | None, signature: FileSignature | None) -> None:
+        """Take ``data`` as the content of the file with ``signature``, read some other way
+        (None: not read yet; ``read()`` would parse the file)."""
         self.signature, self._data, self._dirty = signature, data, False
 
-    def _read_file(self) -> dict[str, Any]:
-        data = orjson.loads(self.path.read_bytes())
+    def _read_file(self) -> tuple[FileSignature, dict[str, Any]]:
+        """The file's content and the signature of exactly the file read (a rename
+        meanwhile cannot pair one file's signature with another's content)."""
+        with self.path.open("rb") as file:
+            signature = _signature_of(os.fstat(file.fileno()))
+            data = orjson.loads(file.read()) if signature[1] else {}
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, not {type(data).__name__}")
-        return data
+        return signature, data
 
     def changed_on_disk(self) -> bool:
         return file_signature(self.path) != self.signature
@@ -101,33 +114,34 @@ class AtomicJSONStorage(Storage):
             return
         payload = orjson.dumps(self._data)
         try:
-            self._replace_file(payload)
-            _fsync_dir(self.path.parent)
+            replace_file(self.path, payload, mode_of(self.path))
+            fsync_dir(self.path.parent)
         except OSError as exc:
             raise StorageError("write", self.path, exc) from exc
         self.signature = file_signature(self.path)
         self._dirty = False
 
-    def _replace_file(self, payload: bytes) -> None:
-        """Write ``payload`` to a temporary file, fsync it and rename it over the database."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, _mode_of(self.path))  # mkstemp's 0600 would lock out a group
-            with os.fdopen(fd, "wb") as out:
-                out.write(payload)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
     def close(self) -> None:
         self.flush()
 
 
-def _mode_of(path: Path) -> int:
+def replace_file(path: Path, payload: bytes, mode: int) -> None:
+    """Write ``payload`` to a temporary file, fsync it and rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)  # mkstemp's 0600 would lock out a group
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def mode_of(path: Path) -> int:
     """The database's permission bits, kept across rewrites (0644 for a new file)."""
     try:
         return path.stat().st_mode & 0o777
@@ -135,7 +149,7 @@ def _mode_of(path: Path) -> int:
         return 0o644
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the rename itself durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:

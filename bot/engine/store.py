@@ -3,17 +3,20 @@
 Writers take a file lock, re-read the file if another process changed it, apply a whole
 batch, and write once, atomically. Readers never take the file lock: a rename is all they
 can observe. Within a process, one re-entrant lock makes each method atomic for threads.
+
+Opening reads the snapshot beside the file (bot/engine/snapshot.py) when it copies the file
+as it is now, and parses the JSON only when it does not; every write refreshes it.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,13 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from bot.engine import snapshot
+from bot.engine.articles import Articles, article_to_doc, build_article
 from bot.engine.models import Article, LoadReport
 from bot.engine.normalize import content_fingerprint
-from bot.engine.storage import AtomicJSONStorage, StorageError
+from bot.engine.storage import AtomicJSONStorage, StorageError, file_signature
 
+log = logging.getLogger(__name__)
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
 
@@ -36,34 +42,6 @@ def _synchronised(method: Callable) -> Callable:
             return method(self, *args, **kwargs)
 
     return locked
-
-
-def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "url": article.url,
-        "title": article.title,
-        "source": article.source,
-        "published": article.published.isoformat() if article.published else None,
-        "authors": list(article.authors),
-        "text": article.text,
-        "added_at": article.added_at.isoformat(),
-        "fingerprint": fingerprint,
-    }
-
-
-def doc_to_article(doc: dict[str, Any]) -> Article:
-    published = doc.get("published")
-    return Article(
-        id=doc["id"],
-        url=doc["url"],
-        title=doc["title"],
-        source=doc["source"],
-        published=datetime.fromisoformat(published) if published else None,
-        authors=tuple(doc.get("authors") or ()),
-        text=doc["text"],
-        added_at=datetime.fromisoformat(doc["added_at"]),
-    )
 
 
 class ArticleStore:
@@ -78,8 +56,10 @@ class ArticleStore:
         self._by_id: dict[str, int] = {}
         self._by_fingerprint: dict[str, str] = {}
         self._fingerprints: dict[str, str] = {}
-        self._articles: dict[str, Article] = {}
-        self._index_documents()
+        self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
+        self._opened: snapshot.Opened | None = None  # set while TinyDB's data is not read
+        self._view: Articles | None = None
+        self._load()
 
     # -- reading -------------------------------------------------------------------------
     @_synchronised
@@ -87,50 +67,103 @@ class ArticleStore:
         """Re-read the file if another process wrote it; True when it had changed."""
         if not self._storage.changed_on_disk():
             return False
-        self._storage.reload()
-        self._index_documents()
+        self._load()
         return True
 
     @_synchronised
-    def articles(self) -> list[Article]:
-        """Every article, in the order they were first added."""
-        return list(self._articles.values())
+    def articles(self) -> Articles:
+        """Every article, in the order they were first added (each built when read)."""
+        if self._view is None:
+            docs = sorted(self._table().items(), key=lambda item: int(item[0]))
+            self._view = Articles(docs, self._opened.texts if self._opened else None)
+        return self._view
 
     @_synchronised
     def content_key(self) -> str:
         """Names the exact articles held, in order: equal keys, equal article sets."""
         h = hashlib.sha1()
-        for article_id, article in self._articles.items():
-            h.update(f"{article_id}:{self._fingerprints[article_id]}:{article.title}\n".encode())
+        for article_id, fingerprint, title in self.articles().fields():
+            h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
         return h.hexdigest()
 
     @_synchronised
     def get(self, article_id: str) -> Article | None:
-        return self._articles.get(article_id)
+        doc_id = self._by_id.get(article_id)
+        if doc_id is None:
+            return None
+        return build_article(str(doc_id), self._table()[str(doc_id)],
+                             self._opened.texts if self._opened else None)
 
     @_synchronised
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self._by_id)
 
     @property
     def size_bytes(self) -> int:
         return self.path.stat().st_size if self.path.exists() else 0
 
-    def _index_documents(self) -> None:
-        table = self._db.table(ARTICLES)
-        self._by_id, self._by_fingerprint, self._articles = {}, {}, {}
-        self._fingerprints = {}
-        for doc in sorted(table.all(), key=lambda d: d.doc_id):
-            self._remember(doc_to_article(doc), doc.doc_id, doc["fingerprint"])
+    @_synchronised
+    def release(self) -> None:
+        """Let go of TinyDB's copy of every text once the snapshot holds them (after a write;
+        at 100,000 articles that copy takes 2 GB). A later write reads them back."""
+        current = self._snapshot and self._snapshot.signature == self._storage.signature
+        if self._opened is None and current:
+            self._load()
 
-    def _remember(self, article: Article, doc_id: int, fingerprint: str) -> None:
-        old = self._fingerprints.get(article.id)
-        if old is not None and self._by_fingerprint.get(old) == article.id:
+    def _table(self) -> dict[str, dict[str, Any]]:
+        """The articles table as TinyDB stores it (texts left out while snapshot-backed)."""
+        if self._opened is not None:
+            return self._opened.tables[ARTICLES]
+        return self._storage.read().get(ARTICLES, {})
+
+    def _load(self) -> None:
+        """Read the file as it is now: from the snapshot if it copies this very file, else
+        by parsing it (then snapshot it, so the next start need not)."""
+        signature = file_signature(self.path)
+        self._opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
+        if self._opened is not None:
+            self._snapshot = self._opened.snapshot
+            self._storage.adopt(None, signature)
+        else:
+            self._storage.reload()
+            self._snapshot = None
+        self._index_documents()
+        self._save_snapshot()
+
+    def _read_tables(self) -> None:
+        """TinyDB's data for a write, from the snapshot's texts rather than by parsing."""
+        if self._opened is not None:
+            self._storage.adopt(self._opened.full_tables(ARTICLES), self._storage.signature)
+            self._opened = self._view = None
+
+    def _save_snapshot(self) -> None:
+        """Bring the snapshot up to the file in memory; failing costs speed, not data."""
+        signature = self._storage.signature
+        if signature is None or (self._snapshot and self._snapshot.signature == signature):
+            return
+        try:
+            self._snapshot = snapshot.write(
+                self.path, signature, self._storage.read(), ARTICLES, self._snapshot
+            )
+        except OSError as exc:
+            log.warning("could not save the database snapshot of %s: %s", self.path, exc)
+            self._snapshot = None
+
+    def _index_documents(self) -> None:
+        """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
+        self._by_id, self._by_fingerprint, self._fingerprints = {}, {}, {}
+        self._view = None
+        for doc_id, doc in sorted(self._table().items(), key=lambda item: int(item[0])):
+            self._remember(doc["id"], int(doc_id), doc["fingerprint"])
+
+    def _remember(self, article_id: str, doc_id: int, fingerprint: str) -> None:
+        old = self._fingerprints.get(article_id)
+        if old is not None and self._by_fingerprint.get(old) == article_id:
             del self._by_fingerprint[old]
-        self._by_id[article.id] = doc_id
-        self._by_fingerprint[fingerprint] = article.id
-        self._fingerprints[article.id] = fingerprint
-        self._articles[article.id] = article
+        self._by_id[article_id] = doc_id
+        self._by_fingerprint[fingerprint] = article_id
+        self._fingerprints[article_id] = fingerprint
+        self._view = None
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -139,13 +172,14 @@ class ArticleStore:
         itself, or a full or read-only disk) memory is rolled back to what is on disk."""
         with self._locked_file():
             self.refresh()
+            self._read_tables()
             try:
                 yield
                 self._storage.flush()
             except BaseException:
-                self._storage.reload()  # drop the half-applied or unwritten batch
-                self._index_documents()
+                self._load()  # drop the half-applied or unwritten batch
                 raise
+            self._save_snapshot()
 
     @contextmanager
     def _locked_file(self) -> Iterator[None]:
@@ -169,7 +203,7 @@ class ArticleStore:
             next_id = max(self._by_id.values(), default=0) + 1
             for article in articles:
                 fingerprint = content_fingerprint(article.text)
-                known = self._articles.get(article.id)
+                known = self.get(article.id)
                 same_story = self._by_fingerprint.get(fingerprint)
                 if known is None and same_story is not None:
                     report.duplicate += 1
@@ -180,6 +214,7 @@ class ArticleStore:
                 if known is not None:
                     article = _keep_added_at(article, known)
                     doc = Document(article_to_doc(article, fingerprint), self._by_id[article.id])
+                    self._forget_text(doc.doc_id)
                     replaced.append(doc)
                     report.updated += 1
                 else:
@@ -187,7 +222,7 @@ class ArticleStore:
                     next_id += 1
                     inserts.append(doc)
                     report.loaded += 1
-                self._remember(article, doc.doc_id, fingerprint)
+                self._remember(article.id, doc.doc_id, fingerprint)
                 report.article_ids.append(article.id)
             if replaced:
                 table.remove(doc_ids=[d.doc_id for d in replaced])
@@ -201,12 +236,19 @@ class ArticleStore:
             if doc_id is None:
                 return False
             self._db.table(ARTICLES).remove(doc_ids=[doc_id])
+            self._forget_text(doc_id)
             self._index_documents()
             return True
+
+    def _forget_text(self, doc_id: int) -> None:
+        if self._snapshot is not None:
+            self._snapshot.forget(doc_id)
 
     # -- small settings tables (guild settings, feeds) -------------------------------------
     @_synchronised
     def records(self, table: str) -> list[dict[str, Any]]:
+        if self._opened is not None:
+            return [dict(doc) for doc in self._opened.tables.get(table, {}).values()]
         return [dict(doc) for doc in self._db.table(table).all()]
 
     @_synchronised
@@ -218,6 +260,7 @@ class ArticleStore:
             handle = self._db.table(table)
             handle.truncate()
             handle.insert_multiple(new)
+        self.release()
 
     def close(self) -> None:
         self._db.close()

@@ -1,0 +1,141 @@
+"""The store's articles as an immutable sequence that builds each one when asked for.
+
+At 100,000 articles the texts alone take 2 GB as Python strings (news text is rarely pure
+Latin-1, so most take two bytes a character). Kept as TinyDB documents, with the texts
+left in the snapshot's blob when the store opened from it, an article costs only what
+its fields take until someone reads it; a question reads a few hundred.
+"""
+
+from __future__ import annotations
+
+import functools
+import mmap
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple, overload
+
+from bot.engine.models import Article
+
+TEXT = "text"
+BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
+
+
+class Header(NamedTuple):
+    """An article's fields but its text: enough to list, sort and filter by."""
+
+    number: int  # position in the sequence
+    id: str
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    authors: tuple[str, ...]
+    added_at: datetime
+
+
+class BlobTexts:
+    """Texts of documents, read by document id from a file of UTF-8 spans. Memory-mapped:
+    only the pages of texts read count towards memory."""
+
+    def __init__(self, path: Path, spans: dict[str, tuple[int, int]]) -> None:
+        with path.open("rb") as file:
+            self.size = os.fstat(file.fileno()).st_size
+            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        self._spans = spans
+
+    def text(self, doc_id: str) -> str:
+        at, length = self._spans[doc_id]
+        return str(self._map[at : at + length], "utf-8")
+
+
+def header(number: int, doc: dict[str, Any]) -> Header:
+    published = doc.get("published")
+    return Header(
+        number,
+        doc["id"],
+        doc["url"],
+        doc["title"],
+        doc["source"],
+        datetime.fromisoformat(published) if published else None,
+        tuple(doc.get("authors") or ()),
+        datetime.fromisoformat(doc["added_at"]),
+    )
+
+
+def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "authors": list(article.authors),
+        TEXT: article.text,
+        "added_at": article.added_at.isoformat(),
+        "fingerprint": fingerprint,
+    }
+
+
+def build_article(
+    doc_id: str, doc: dict[str, Any], texts: BlobTexts | None, fields: Header | None = None
+) -> Article:
+    """The article a TinyDB document holds; its text from ``texts`` when the document
+    has none. ``fields``: its header, if already parsed."""
+    text = doc[TEXT] if TEXT in doc else texts.text(doc_id)  # type: ignore[union-attr]
+    _number, *before, added_at = fields or header(0, doc)
+    return Article(*before, text=text, added_at=added_at)
+
+
+class Articles(Sequence[Article]):
+    """Articles in the order they were added. ``docs`` are (document id, TinyDB document)
+    pairs; a document without a text has it in ``texts``."""
+
+    def __init__(self, docs: list[tuple[str, dict[str, Any]]], texts: BlobTexts | None) -> None:
+        self._docs = docs
+        self._texts = texts
+        self._built = functools.lru_cache(maxsize=BUILT_CACHE)(self._build)
+        self._headers: list[Header] | None = None
+        self._numbers: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    @overload
+    def __getitem__(self, number: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[Article]: ...
+
+    def __getitem__(self, number: int | slice) -> Article | list[Article]:
+        if isinstance(number, slice):
+            return [self._built(n) for n in range(*number.indices(len(self._docs)))]
+        if number < 0:
+            number += len(self._docs)
+        if not 0 <= number < len(self._docs):
+            raise IndexError(number)
+        return self._built(number)
+
+    def __iter__(self) -> Iterator[Article]:
+        """Each article built afresh and not cached: a full pass (indexing, export) must
+        not hold every text at once."""
+        return map(self._build, range(len(self._docs)))
+
+    def _build(self, number: int) -> Article:
+        return build_article(*self._docs[number], self._texts, self.headers()[number])
+
+    def headers(self) -> list[Header]:
+        """Every article's header (built once; the sequence never changes)."""
+        if self._headers is None:
+            self._headers = [header(n, doc) for n, (_doc_id, doc) in enumerate(self._docs)]
+        return self._headers
+
+    def number_of(self, article_id: str) -> int | None:
+        if self._numbers is None:
+            self._numbers = {doc["id"]: n for n, (_doc_id, doc) in enumerate(self._docs)}
+        return self._numbers.get(article_id)
+
+    def fields(self) -> Iterator[tuple[str, str, str]]:
+        """(id, fingerprint, title) of each article, in order, without building any."""
+        return ((doc["id"], doc["fingerprint"], doc["title"]) for _doc_id, doc in self._docs)

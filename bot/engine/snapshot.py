@@ -1,0 +1,191 @@
+"""A copy of the database that opens without parsing its JSON: derived data, beside it.
+
+Parsing a 1 GB TinyDB file takes seconds and, for a moment, holds the file's bytes and
+every parsed object at once. The snapshot keeps the same tables with each article's text
+moved out to a blob of UTF-8 (``texts-*.bin``), and ``meta.json`` for the rest. It names
+the database file it copies by signature (inode, size, modification time): one that does
+not match the file as it is now is never used, and the store parses the file instead.
+
+Opening reads ``meta.json`` and checks the blob's CRC; texts are read from the blob when
+an article is.
+The blob is append-only: a write appends the texts of new and changed articles and
+replaces ``meta.json`` atomically, so a reader holding an older ``meta.json`` still finds
+every span it names. A fresh blob (first write, or one mostly made of replaced texts)
+gets a new name; the old one is then deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bot.engine.articles import TEXT, BlobTexts
+from bot.engine.storage import FileSignature, fsync_dir, mode_of, replace_file
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+META = "meta.json"
+BLOB_PREFIX, BLOB_SUFFIX = "texts-", ".bin"
+CHUNK = 1 << 24
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What one ``meta.json`` says: the texts of ``table``'s documents, by document id,
+    as (offset, length) spans of the blob."""
+
+    signature: FileSignature
+    blob: str
+    blob_bytes: int
+    spans: dict[str, tuple[int, int]]
+    crc: int  # CRC-32 of the blob's first ``blob_bytes`` bytes: damage is never served
+
+    def forget(self, doc_id: int) -> None:
+        """The document's text changed or it was removed: its span no longer applies."""
+        self.spans.pop(str(doc_id), None)
+
+
+def snapshot_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".snapshot")
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A snapshot as read: the tables, ``table``'s documents without their texts, which
+    ``texts`` reads on demand."""
+
+    snapshot: Snapshot
+    tables: dict[str, Any]
+    texts: BlobTexts
+
+    def full_tables(self, table: str) -> dict[str, Any]:
+        """The tables exactly as TinyDB holds them, texts included (for a write)."""
+        docs = {i: {**doc, TEXT: self.texts.text(i)} for i, doc in self.tables[table].items()}
+        return {**self.tables, table: docs}
+
+
+def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
+    """The snapshot of the file with this ``signature``; None when it is missing, stale or
+    damaged (then the file must be parsed)."""
+    path = snapshot_path(db_path)
+    try:
+        meta = orjson.loads((path / META).read_bytes())
+        if meta["version"] != FORMAT_VERSION or tuple(meta["signature"]) != tuple(signature):
+            return None
+        spans = {doc_id: (int(at), int(length)) for doc_id, (at, length) in meta["spans"].items()}
+        tables: dict[str, Any] = meta["tables"]
+        texts = BlobTexts(path / meta["blob"], spans)
+        blob_bytes, crc = int(meta["blob_bytes"]), int(meta["crc"])
+        ends = (sum(spans[doc_id]) for doc_id in tables.get(table, {}))
+        if max(ends, default=0) > blob_bytes or _crc(path / meta["blob"], blob_bytes) != crc:
+            raise ValueError("the blob does not hold the texts meta.json names")
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        log.info("database snapshot %s unusable (%s): reading the database", path, exc)
+        return None
+    tables.setdefault(table, {})
+    return Opened(
+        Snapshot(tuple(signature), meta["blob"], blob_bytes, spans, crc), tables, texts
+    )
+
+
+def write(
+    db_path: Path,
+    signature: FileSignature,
+    tables: dict[str, Any],
+    table: str,
+    previous: Snapshot | None,
+) -> Snapshot:
+    """Snapshot ``tables`` (the file with ``signature``), appending to ``previous``'s blob
+    the texts it lacks. Raises OSError; the old snapshot then stays as it was."""
+    path = snapshot_path(db_path)
+    path.mkdir(exist_ok=True)
+    mode = mode_of(db_path)
+    docs: dict[str, dict] = tables.get(table, {})
+    fd, snapshot = _open_appendable(path, previous, docs, signature) or _fresh_blob(
+        path, mode, signature
+    )
+    with os.fdopen(fd, "ab") as blob:
+        for doc_id, doc in docs.items():
+            if doc_id not in snapshot.spans:
+                text = doc[TEXT].encode()
+                snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
+                blob.write(text)
+                snapshot.blob_bytes += len(text)
+                snapshot.crc = zlib.crc32(text, snapshot.crc)
+        blob.flush()
+        os.fsync(blob.fileno())
+    meta = {
+        "version": FORMAT_VERSION,
+        "signature": signature,
+        "blob": snapshot.blob,
+        "blob_bytes": snapshot.blob_bytes,
+        "crc": snapshot.crc,
+        "spans": snapshot.spans,
+        "tables": {
+            name: {i: _without_text(d) for i, d in rows.items()} if name == table else rows
+            for name, rows in tables.items()
+        },
+    }
+    replace_file(path / META, orjson.dumps(meta), mode)
+    fsync_dir(path)
+    _delete_other_blobs(path, snapshot.blob)
+    return snapshot
+
+
+def _open_appendable(
+    path: Path, previous: Snapshot | None, docs: dict, signature: FileSignature
+) -> tuple[int, Snapshot] | None:
+    """``previous``'s blob opened for appending, with only the spans still in use, if the
+    blob is exactly as ``previous`` left it and not mostly dead text; else None."""
+    if previous is None:
+        return None
+    try:  # never O_CREAT: a blob deleted meanwhile must not come back empty
+        fd = os.open(path / previous.blob, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        return None
+    spans = {i: span for i, span in previous.spans.items() if i in docs}
+    live = sum(length for _at, length in spans.values())
+    size = os.fstat(fd).st_size
+    if size != previous.blob_bytes or size > 2 * live + (1 << 20):
+        os.close(fd)
+        return None
+    return fd, Snapshot(signature, previous.blob, size, spans, previous.crc)
+
+
+def _fresh_blob(path: Path, mode: int, signature: FileSignature) -> tuple[int, Snapshot]:
+    fd, name = tempfile.mkstemp(prefix=BLOB_PREFIX, suffix=BLOB_SUFFIX, dir=path)
+    os.fchmod(fd, mode)
+    return fd, Snapshot(signature, Path(name).name, 0, {}, 0)
+
+
+def _crc(path: Path, length: int) -> int:
+    """CRC-32 of the file's first ``length`` bytes (another writer may have appended since),
+    read in chunks: about a second a gigabyte, and nothing held."""
+    crc, buffer = 0, bytearray(CHUNK)
+    with path.open("rb", buffering=0) as file:
+        while length > 0:
+            got = file.readinto(memoryview(buffer)[: min(CHUNK, length)])
+            if not got:
+                raise ValueError("the blob is shorter than meta.json says")
+            crc = zlib.crc32(memoryview(buffer)[:got], crc)
+            length -= got
+    return crc
+
+
+def _delete_other_blobs(path: Path, keep: str) -> None:
+    """A reader that read an older ``meta.json`` and then finds its blob gone falls back
+    to parsing the database: safe, only slower."""
+    for old in path.glob(f"{BLOB_PREFIX}*{BLOB_SUFFIX}"):
+        if old.name != keep:
+            old.unlink(missing_ok=True)
+
+
+def _without_text(doc: dict) -> dict:
+    return {key: value for key, value in doc.items() if key != TEXT}

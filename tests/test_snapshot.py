@@ -1,0 +1,175 @@
+"""The database snapshot: opening without parsing the JSON, never from a stale or damaged
+copy, kept up to date by every write, and answers identical with or without it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bench.gen_corpus import generate
+from bot.engine.engine import Engine
+from bot.engine.models import LoadReport
+from bot.engine.snapshot import META, snapshot_path
+from bot.engine.store import ArticleStore
+from tests.support import PROJECT_DIR, SAMPLES, engine_at, write_jsonl
+from tests.test_store import article
+
+QUESTIONS = [
+    "What did Kim say about missile production?",
+    "Who won the election?",
+    "How many people were affected?",
+]
+
+
+def blob_of(db: Path) -> Path:
+    meta = orjson.loads((snapshot_path(db) / META).read_bytes())
+    return snapshot_path(db) / meta["blob"]
+
+
+def parsed(db: Path) -> list:
+    """The articles as the JSON file holds them, read without any snapshot."""
+    copy = db.parent / "parsed" / db.name
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(db, copy)
+    articles = list(ArticleStore(copy).articles())
+    shutil.rmtree(copy.parent)
+    return articles
+
+
+def test_opening_reads_the_snapshot_not_the_json(tmp_path):
+    db = tmp_path / "db.json"
+    ArticleStore(db).save([article(1), article(2)], LoadReport())
+    before = os.stat(db)
+    # Same inode, size and modification time, different bytes: only a store that trusts
+    # the snapshot (and never parses the file) still opens it.
+    with db.open("r+b") as file:
+        file.write(b"#" * before.st_size)
+    os.utime(db, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert list(ArticleStore(db).articles()) == [article(1), article(2)]
+
+
+def test_answers_are_identical_with_and_without_the_snapshot(tmp_path):
+    db = tmp_path / "db.json"
+    engine_at(db, SAMPLES).store.update_records("feeds", lambda rows: [{"url": "u"}])
+    with_snapshot = Engine(ArticleStore(db))
+    answers = [with_snapshot.ask(q) for q in QUESTIONS]
+    articles = list(with_snapshot.store.articles())
+    shutil.rmtree(snapshot_path(db))
+    without = Engine(ArticleStore(db))  # parses the JSON, then writes a new snapshot
+    assert [without.ask(q) for q in QUESTIONS] == answers
+    assert list(without.store.articles()) == articles == parsed(db)
+    assert without.store.records("feeds") == with_snapshot.store.records("feeds") == [{"url": "u"}]
+    assert (snapshot_path(db) / META).exists()
+    assert [Engine(ArticleStore(db)).ask(q) for q in QUESTIONS] == answers
+
+
+def _edit_json(db: Path, change: str) -> None:
+    """Another program rewrites the database (atomically, as ours would), knowing nothing
+    of the snapshot."""
+    code = (
+        "import json, os, sys; db = sys.argv[1]; data = json.load(open(db)); "
+        f"{change}; json.dump(data, open(db + '.tmp', 'w')); os.replace(db + '.tmp', db)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db)], check=True)
+
+
+def test_a_change_by_another_program_is_seen_and_the_snapshot_rebuilt(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(1), article(2)], LoadReport())
+    _edit_json(db, "data['articles']['2']['text'] = 'Rewritten elsewhere.'")
+    assert store.refresh() is True
+    assert store.get("id0002").text == "Rewritten elsewhere."
+    assert ArticleStore(db).get("id0002").text == "Rewritten elsewhere."
+    meta = orjson.loads((snapshot_path(db) / META).read_bytes())
+    assert tuple(meta["signature"]) == (os.stat(db).st_ino, os.stat(db).st_size,
+                                        os.stat(db).st_mtime_ns)
+
+
+def test_a_load_in_another_process_is_seen_by_a_running_engine(tmp_path):
+    db = tmp_path / "db.json"
+    engine = engine_at(db, SAMPLES)
+    before = engine.stats().articles
+    corpus = write_jsonl(tmp_path / "more.jsonl", generate(30, seed=5))
+    subprocess.run([sys.executable, "-m", "bot.cli", "load", "--db", str(db), str(corpus)],
+                   cwd=PROJECT_DIR, check=True, capture_output=True,
+                   env={**os.environ, "NEWSBOT_DB": ""})
+    assert engine.stats().articles == before + 30
+    assert list(engine.store.articles()) == parsed(db)
+
+
+DAMAGE = {
+    "garbage meta": lambda db: (snapshot_path(db) / META).write_bytes(b"{not json"),
+    "empty meta": lambda db: (snapshot_path(db) / META).write_bytes(b""),
+    "truncated blob": lambda db: os.truncate(blob_of(db), blob_of(db).stat().st_size // 2),
+    "missing blob": lambda db: blob_of(db).unlink(),
+    "not UTF-8": lambda db: blob_of(db).write_bytes(b"\xff" * blob_of(db).stat().st_size),
+    "meta of another file": lambda db: (snapshot_path(db) / META).write_bytes(
+        orjson.dumps({**orjson.loads((snapshot_path(db) / META).read_bytes()),
+                      "signature": [1, 2, 3]})),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_or_stale_snapshot_is_not_used_and_is_repaired(tmp_path, damage):
+    db = tmp_path / "db.json"
+    engine = engine_at(db, SAMPLES)
+    answers = [engine.ask(q) for q in QUESTIONS]
+    damage(db)
+    reopened = Engine(ArticleStore(db))
+    assert list(reopened.store.articles()) == parsed(db)
+    assert [reopened.ask(q) for q in QUESTIONS] == answers
+    repaired = orjson.loads((snapshot_path(db) / META).read_bytes())
+    assert tuple(repaired["signature"])[1] == db.stat().st_size
+
+
+def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(n) for n in range(1, 6)], LoadReport())
+    blob = blob_of(db)
+    store.save([article(6)], LoadReport())  # appended to the same blob
+    assert blob_of(db) == blob
+    store.save([replace(article(3), text="A corrected third text.")], LoadReport())
+    assert store.remove("id0006")
+    store.save([article(7)], LoadReport())  # takes the removed article's document id
+    reopened = ArticleStore(db)  # from the snapshot
+    assert list(reopened.articles()) == parsed(db)
+    assert reopened.get("id0003").text == "A corrected third text."
+    assert reopened.get("id0007") == article(7)
+    assert reopened.get("id0006") is None
+    reopened.save([article(8)], LoadReport())  # a write from a store opened on the snapshot
+    assert list(ArticleStore(db).articles()) == parsed(db)
+    assert json.loads(db.read_text())["articles"]["6"]["id"] == "id0007"
+
+
+def test_a_blob_mostly_of_replaced_texts_is_rewritten_and_the_old_one_deleted(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    long = "word " * 300_000  # 1.5 MB: dead text soon outweighs the slack
+    store.save([article(1, text=long + "one")], LoadReport())
+    first = blob_of(db)
+    for n in range(3):
+        store.save([article(1, text=long + f"version {n}")], LoadReport())
+    assert blob_of(db) != first and not first.exists()
+    assert [p.name for p in snapshot_path(db).iterdir() if p.name.startswith("texts-")] == [
+        blob_of(db).name
+    ]
+    assert blob_of(db).stat().st_size < 2 * len(long) + 100
+    assert ArticleStore(db).get("id0001").text.endswith("version 2")
+
+
+def test_an_unwritable_snapshot_costs_nothing_but_speed(tmp_path):
+    db = tmp_path / "db.json"
+    snapshot_path(db).write_text("a file where the snapshot directory should be")
+    store = ArticleStore(db)
+    store.save([article(1)], LoadReport())
+    assert list(ArticleStore(db).articles()) == [article(1)]
