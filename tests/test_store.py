@@ -59,6 +59,19 @@ def test_same_id_same_content_is_duplicate_and_changed_content_is_update(tmp_pat
     assert kept.added_at == NOW  # an update keeps when the article was first added
 
 
+def test_one_id_several_times_in_a_batch(tmp_path):
+    store = ArticleStore(tmp_path / "db.json")
+    store.save([article(2)], LoadReport())
+    report = LoadReport()
+    changed = [replace(article(n), text=f"Second version of {n}.") for n in (1, 2)]
+    store.save([article(1), article(1), *changed, article(3)], report)
+    assert (report.loaded, report.updated, report.duplicate) == (2, 2, 1)
+    reopened = ArticleStore(tmp_path / "db.json")
+    assert [a.id for a in reopened.articles()] == ["id0002", "id0001", "id0003"]
+    assert reopened.get("id0001").text == "Second version of 1."
+    assert reopened.get("id0002").text == "Second version of 2."
+
+
 def test_same_content_under_another_url_is_duplicate(tmp_path):
     store = ArticleStore(tmp_path / "db.json")
     report = LoadReport()

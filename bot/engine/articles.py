@@ -36,18 +36,21 @@ class Header(NamedTuple):
 
 
 class BlobTexts:
-    """Texts of documents, read by document id from a file of UTF-8 spans. Memory-mapped:
-    only the pages of texts read count towards memory."""
+    """Texts of documents, read by document id from a file of UTF-8 spans. Memory-mapped
+    for questions (no system call; only the pages of texts read count towards memory);
+    read with pread for full passes, which would otherwise leave every page resident."""
 
     def __init__(self, path: Path, spans: dict[str, tuple[int, int]]) -> None:
-        with path.open("rb") as file:
-            self.size = os.fstat(file.fileno()).st_size
-            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        self._file = path.open("rb", buffering=0)  # closed when the last reader is gone
+        self.size = os.fstat(self._file.fileno()).st_size
+        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
         self._spans = spans
 
-    def text(self, doc_id: str) -> str:
+    def text(self, doc_id: str, mapped: bool = True) -> str:
         at, length = self._spans[doc_id]
-        return str(self._map[at : at + length], "utf-8")
+        if mapped:
+            return str(self._map[at : at + length], "utf-8")
+        return os.pread(self._file.fileno(), length, at).decode()
 
 
 def header(number: int, doc: dict[str, Any]) -> Header:
@@ -79,11 +82,15 @@ def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
 
 
 def build_article(
-    doc_id: str, doc: dict[str, Any], texts: BlobTexts | None, fields: Header | None = None
+    doc_id: str,
+    doc: dict[str, Any],
+    texts: BlobTexts | None,
+    fields: Header | None = None,
+    mapped: bool = True,
 ) -> Article:
     """The article a TinyDB document holds; its text from ``texts`` when the document
     has none. ``fields``: its header, if already parsed."""
-    text = doc[TEXT] if TEXT in doc else texts.text(doc_id)  # type: ignore[union-attr]
+    text = doc[TEXT] if TEXT in doc else texts.text(doc_id, mapped)  # type: ignore[union-attr]
     _number, *before, added_at = fields or header(0, doc)
     return Article(*before, text=text, added_at=added_at)
 
@@ -120,10 +127,10 @@ class Articles(Sequence[Article]):
     def __iter__(self) -> Iterator[Article]:
         """Each article built afresh and not cached: a full pass (indexing, export) must
         not hold every text at once."""
-        return map(self._build, range(len(self._docs)))
+        return (self._build(n, mapped=False) for n in range(len(self._docs)))
 
-    def _build(self, number: int) -> Article:
-        return build_article(*self._docs[number], self._texts, self.headers()[number])
+    def _build(self, number: int, mapped: bool = True) -> Article:
+        return build_article(*self._docs[number], self._texts, self.headers()[number], mapped)
 
     def headers(self) -> list[Header]:
         """Every article's header (built once; the sequence never changes)."""

@@ -67,7 +67,8 @@ class Opened:
 
     def full_tables(self, table: str) -> dict[str, Any]:
         """The tables exactly as TinyDB holds them, texts included (for a write)."""
-        docs = {i: {**doc, TEXT: self.texts.text(i)} for i, doc in self.tables[table].items()}
+        docs = {i: {**doc, TEXT: self.texts.text(i, mapped=False)}
+                for i, doc in self.tables[table].items()}
         return {**self.tables, table: docs}
 
 

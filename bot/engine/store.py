@@ -198,12 +198,11 @@ class ArticleStore:
         """Insert new articles and update changed ones in one atomic write."""
         with self._writing():
             table = self._db.table(ARTICLES)
-            inserts: list[Document] = []
-            replaced: list[Document] = []
+            batch: dict[str, tuple[Article, Document]] = {}  # by id: an id may come twice
             next_id = max(self._by_id.values(), default=0) + 1
             for article in articles:
                 fingerprint = content_fingerprint(article.text)
-                known = self.get(article.id)
+                known = batch[article.id][0] if article.id in batch else self.get(article.id)
                 same_story = self._by_fingerprint.get(fingerprint)
                 if known is None and same_story is not None:
                     report.duplicate += 1
@@ -213,21 +212,22 @@ class ArticleStore:
                     continue
                 if known is not None:
                     article = _keep_added_at(article, known)
-                    doc = Document(article_to_doc(article, fingerprint), self._by_id[article.id])
-                    self._forget_text(doc.doc_id)
-                    replaced.append(doc)
+                    doc_id = self._by_id[article.id]
+                    self._forget_text(doc_id)
                     report.updated += 1
                 else:
-                    doc = Document(article_to_doc(article, fingerprint), next_id)
-                    next_id += 1
-                    inserts.append(doc)
+                    doc_id, next_id = next_id, next_id + 1
                     report.loaded += 1
-                self._remember(article.id, doc.doc_id, fingerprint)
+                doc = Document(article_to_doc(article, fingerprint), doc_id)
+                batch[article.id] = (article, doc)
+                self._remember(article.id, doc_id, fingerprint)
                 report.article_ids.append(article.id)
-            if replaced:
-                table.remove(doc_ids=[d.doc_id for d in replaced])
-            if inserts or replaced:
-                table.insert_multiple(inserts + replaced)
+            docs = [doc for _article, doc in batch.values()]
+            stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
+            if stored:
+                table.remove(doc_ids=stored)
+            if docs:
+                table.insert_multiple(docs)
 
     @_synchronised
     def remove(self, article_id: str) -> bool:
