@@ -43,7 +43,8 @@ class BlobTexts:
     def __init__(self, path: Path, spans: dict[str, tuple[int, int]]) -> None:
         self._file = path.open("rb", buffering=0)  # closed when the last reader is gone
         self.size = os.fstat(self._file.fileno()).st_size
-        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        mapping = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        self._map = memoryview(mapping)  # slices decode in place, without a copy
         self._spans = spans
 
     def text(self, doc_id: str, mapped: bool = True) -> str:
@@ -91,8 +92,8 @@ def build_article(
     """The article a TinyDB document holds; its text from ``texts`` when the document
     has none. ``fields``: its header, if already parsed."""
     text = doc[TEXT] if TEXT in doc else texts.text(doc_id, mapped)  # type: ignore[union-attr]
-    _number, *before, added_at = fields or header(0, doc)
-    return Article(*before, text=text, added_at=added_at)
+    h = fields or header(0, doc)
+    return Article(h.id, h.url, h.title, h.source, h.published, h.authors, text, h.added_at)
 
 
 class Articles(Sequence[Article]):
