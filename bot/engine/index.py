@@ -146,6 +146,8 @@ class Index:
     sent_end: np.ndarray
     article_first: np.ndarray  # article -> its first sentence number (and n_sentences at the end)
     article_story: np.ndarray  # article -> its story: syndicated copies share one number
+    article_day: np.ndarray  # article -> publication date as a proleptic ordinal, 0 if unknown
+    sent_question: np.ndarray  # sentence -> whether it ends with "?" (a subhead, usually)
     sentences: Postings
     article_postings: Postings
     term_ids: dict[str, int]
@@ -194,14 +196,17 @@ def build_index(articles: Articles) -> Index:
     sent_ends, sent_cols = array("q", [0]), array("i")
     sent_article, starts, ends, article_first = array("i"), array("i"), array("i"), array("i")
     title_rows, title_cols = array("i"), array("i")
+    article_day, sent_question = array("i"), array("b")
     for number, article in enumerate(articles):
         article_first.append(len(sent_article))
+        article_day.append(article.published.toordinal() if article.published else 0)
         for start, end in sentence_spans(article.text):
             sent_cols.extend(ids_of(article.text[start:end]))
             sent_ends.append(len(sent_cols))
             sent_article.append(number)
             starts.append(start)
             ends.append(end)
+            sent_question.append(article.text[end - 1] == "?")
         title_ids = ids_of(article.title)
         title_rows.extend([number] * len(title_ids) * TITLE_REPEAT)
         title_cols.extend(title_ids * TITLE_REPEAT)
@@ -236,6 +241,8 @@ def build_index(articles: Articles) -> Index:
         sent_end=np.frombuffer(ends, np.int32),
         article_first=np.frombuffer(article_first, np.int32),
         article_story=story_numbers(articles),
+        article_day=np.frombuffer(article_day, np.int32),
+        sent_question=np.frombuffer(sent_question, np.int8).astype(bool),
         sentences=Postings.from_counts(sent_counts, SENTENCE_B),
         article_postings=article_postings,
         term_ids=term_ids,

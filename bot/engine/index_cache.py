@@ -18,9 +18,12 @@ from bot.engine.articles import Articles
 from bot.engine.index import Index, Postings, build_index
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 META = "meta.json"
-_ARRAYS = ("sent_article", "sent_start", "sent_end", "article_first", "article_story")
+_ARRAYS = (
+    "sent_article", "sent_start", "sent_end", "article_first", "article_story", "article_day",
+    "sent_question",
+)
 _POSTINGS = ("sentences", "article_postings")
 
 

@@ -65,11 +65,7 @@ def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candida
     docs, bm25 = _top(docs, bm25, CANDIDATES)
     articles = index.sent_article[docs]
     support = _article_support(query, index, articles)
-    is_question = np.fromiter(
-        (index.articles[a].text[e - 1] == "?" for a, e in
-         zip(articles.tolist(), index.sent_end[docs].tolist(), strict=True)),
-        bool, len(docs),
-    )
+    is_question = index.sent_question[docs]
     days = _days_from_question(query, index, articles)
     in_window = np.array([not d for d in days], bool)
     scores = (bm25 * (1 + ARTICLE_WEIGHT * support) * np.where(is_question, QUESTION_PENALTY, 1.0)
@@ -124,5 +120,6 @@ def _days_from_question(query: Query, index: Index, articles: np.ndarray) -> lis
     when either date is unknown)."""
     if query.period is None:
         return [None] * len(articles)
-    dates = [index.articles[a].published for a in articles.tolist()]
-    return [None if d is None else query.period.days_outside(d.date()) for d in dates]
+    days = index.article_day[articles]
+    outside = query.period.days_outside(days).tolist()
+    return [None if day == 0 else d for day, d in zip(days.tolist(), outside, strict=True)]

@@ -13,6 +13,8 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
+import numpy as np
+
 REPORTING_DAYS = 3
 RECENT_DAYS = 10
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
@@ -29,11 +31,12 @@ class Period(NamedTuple):
     first: date
     last: date
 
-    def days_outside(self, published: date) -> int:
-        """0 inside the period, else the signed distance in days to its nearest end."""
-        if published < self.first:
-            return (published - self.first).days
-        return max(0, (published - self.last).days)
+    def days_outside(self, ordinals: np.ndarray) -> np.ndarray:
+        """0 for days (proleptic ordinals) inside the period, else the signed distance in
+        days to its nearest end."""
+        days = ordinals.astype(np.int64)
+        first, last = self.first.toordinal(), self.last.toordinal()
+        return np.where(days < first, days - first, np.maximum(days - last, 0))
 
 
 def period(question: str, asked: date) -> Period:
