@@ -59,7 +59,7 @@ def collect(engine, questions: list[dict]) -> list[Question]:
         query = analyse(q["question"], index, corrector, asked_at(q))
         candidates = first_stage(query, index)
         answers = [norm(a) for a in q["answers"] if norm(a).strip()]
-        texts = [norm(features.window_text(index, c.first, c.last)) for c in candidates]
+        texts = [norm(index.sentence_text(c.first, c.last)) for c in candidates]
         out.append(Question(
             features.matrix(query, index, candidates),
             np.array([any(a in t for a in answers) for t in texts], bool),

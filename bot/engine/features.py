@@ -125,11 +125,6 @@ def _describe(query: Query, text: str) -> _Sentence:
     )
 
 
-def window_text(index: Index, first: int, last: int) -> str:
-    article = index.articles[int(index.sent_article[first])]
-    return article.text[int(index.sent_start[first]) : int(index.sent_end[last])]
-
-
 def _votes(
     index: Index,
     candidates: Sequence[Candidate],

@@ -157,9 +157,11 @@ class Index:
     def n_sentences(self) -> int:
         return len(self.sent_article)
 
-    def sentence_text(self, sentence: int) -> str:
-        article = self.articles[int(self.sent_article[sentence])]
-        return article.text[int(self.sent_start[sentence]) : int(self.sent_end[sentence])]
+    def sentence_text(self, first: int, last: int | None = None) -> str:
+        """The text of sentence ``first``, or of sentences ``first``..``last`` of one article."""
+        article = self.articles[int(self.sent_article[first])]
+        end = first if last is None else last
+        return article.text[int(self.sent_start[first]) : int(self.sent_end[end])]
 
 
 def story_key(text: str) -> str:

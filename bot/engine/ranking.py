@@ -40,7 +40,7 @@ class Hit:
     score: float
 
     def text(self, index: Index) -> str:
-        return features.window_text(index, self.first, self.last)
+        return index.sentence_text(self.first, self.last)
 
 
 def rank(query: Query, index: Index, limit: int = RERANK) -> list[Hit]:
