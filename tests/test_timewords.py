@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
-from bot.engine.timewords import Period, has_time_words, period
+from bot.engine.timewords import Period, named_period, period
 from tests.support import engine_at
 
 WEDNESDAY = date(2024, 3, 13)
@@ -34,8 +34,8 @@ def test_time_words_resolve_to_publication_dates(question, first, last):
 
 def test_impossible_dates_and_plain_questions_fall_back_to_recent_news():
     assert period("What happened on February 30?", WEDNESDAY) == period("What?", WEDNESDAY)
-    assert not has_time_words("Who won the cup?")
-    assert has_time_words("Who won the cup yesterday?")
+    assert named_period("Who won the cup?", WEDNESDAY) is None
+    assert named_period("Who won the cup yesterday?", WEDNESDAY) is not None
 
 
 def test_days_outside_a_period_are_signed():

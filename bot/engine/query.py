@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from bot.engine.index import Index
 from bot.engine.text import is_stopword, stem, words
-from bot.engine.timewords import Period, has_time_words, period
+from bot.engine.timewords import Period, named_period, period
 
 FUZZY_CUTOFF = 75  # rapidfuzz ratio (0-100) for a vocabulary word to replace a question word
 FUZZY_WEIGHT = 0.8  # a corrected word is a guess: it counts a little less
@@ -80,9 +80,7 @@ def _period(question: str, asked_at: datetime | None) -> Period | None:
     dates, counted from today."""
     if asked_at is not None:
         return period(question, asked_at.date())
-    if has_time_words(question):
-        return period(question, datetime.now(UTC).date())
-    return None
+    return named_period(question, datetime.now(UTC).date())
 
 
 def answer_type(question: str) -> str:

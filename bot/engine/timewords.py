@@ -41,6 +41,13 @@ class Period(NamedTuple):
 
 def period(question: str, asked: date) -> Period:
     """The publication dates the question points at, as asked on ``asked``."""
+    return named_period(question, asked) or Period(
+        asked - timedelta(days=RECENT_DAYS), asked + timedelta(days=REPORTING_DAYS)
+    )
+
+
+def named_period(question: str, asked: date) -> Period | None:
+    """The period the question's own time words name; None when it has none."""
     text = question.lower()
     event = _named_day(text, asked)
     if event is not None:
@@ -48,13 +55,7 @@ def period(question: str, asked: date) -> Period:
     span = _named_span(text, asked)
     if span is not None:
         return Period(span[0], span[1] + timedelta(days=REPORTING_DAYS))
-    return Period(asked - timedelta(days=RECENT_DAYS), asked + timedelta(days=REPORTING_DAYS))
-
-
-def has_time_words(question: str) -> bool:
-    text = question.lower()
-    placeholder = date(2000, 1, 1)
-    return _named_day(text, placeholder) is not None or _named_span(text, placeholder) is not None
+    return None
 
 
 def _named_day(text: str, asked: date) -> date | None:
