@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -173,3 +174,25 @@ def test_an_unwritable_snapshot_costs_nothing_but_speed(tmp_path):
     store = ArticleStore(db)
     store.save([article(1)], LoadReport())
     assert list(ArticleStore(db).articles()) == [article(1)]
+
+
+def test_texts_stay_on_disk_and_a_write_does_not_read_them_all_into_memory(tmp_path):
+    db = tmp_path / "db.json"
+    texts_mb = 45
+    def big(n: int) -> str:  # ~0.3 MB
+        return f"Report {n}. " + "A sentence of a long report. " * 10_000
+    store = ArticleStore(db)
+    tracemalloc.start()
+    try:
+        store.save((article(n, text=big(n)) for n in range(1, 151)), LoadReport())
+        held_mb = tracemalloc.get_traced_memory()[0] / 1e6
+        tracemalloc.reset_peak()
+        store.save([article(151)], LoadReport())  # rewrites the whole file
+        write_peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+    # A write holds a text or two at a time (orjson's buffer for a 0.3 MB one is ~4 MB).
+    assert held_mb < texts_mb / 4 and write_peak_mb < texts_mb / 4
+    on_disk = json.loads(db.read_text())["articles"]
+    assert [doc["text"] for doc in on_disk.values()][:2] == [big(1), big(2)]
+    assert len(on_disk) == 151 and list(ArticleStore(db).articles()) == parsed(db)

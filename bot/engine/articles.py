@@ -45,7 +45,10 @@ class BlobTexts:
         self.size = os.fstat(self._file.fileno()).st_size
         mapping = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
         self._map = memoryview(mapping)  # slices decode in place, without a copy
-        self._spans = spans
+        self._spans = dict(spans)  # its own: the snapshot's spans change with each write
+
+    def holds(self, doc_id: str) -> bool:
+        return doc_id in self._spans
 
     def text(self, doc_id: str, mapped: bool = True) -> str:
         at, length = self._spans[doc_id]

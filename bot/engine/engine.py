@@ -193,7 +193,6 @@ class Engine:
         try:
             self._save_batches(items, progress, report)
         finally:  # what was written before a failure is indexed too
-            self.store.release()
             if report.loaded or report.updated:
                 self._reindex_now()
         return report
@@ -222,7 +221,6 @@ class Engine:
     def remove(self, article_id: str) -> bool:
         with self._write_lock:
             removed = self.store.remove(article_id)
-            self.store.release()
         if removed:
             self._reindex_now()
         return removed

@@ -56,6 +56,11 @@ def snapshot_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".snapshot")
 
 
+def texts_of(db_path: Path, snapshot: Snapshot) -> BlobTexts:
+    """The texts ``snapshot`` holds, read on demand from its blob."""
+    return BlobTexts(snapshot_path(db_path) / snapshot.blob, snapshot.spans)
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     """A snapshot as read: the tables, ``table``'s documents without their texts, which
@@ -64,12 +69,6 @@ class Opened:
     snapshot: Snapshot
     tables: dict[str, Any]
     texts: BlobTexts
-
-    def full_tables(self, table: str) -> dict[str, Any]:
-        """The tables exactly as TinyDB holds them, texts included (for a write)."""
-        docs = {i: {**doc, TEXT: self.texts.text(i, mapped=False)}
-                for i, doc in self.tables[table].items()}
-        return {**self.tables, table: docs}
 
 
 def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
@@ -82,18 +81,17 @@ def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
             return None
         spans = {doc_id: (int(at), int(length)) for doc_id, (at, length) in meta["spans"].items()}
         tables: dict[str, Any] = meta["tables"]
-        texts = BlobTexts(path / meta["blob"], spans)
         blob_bytes, crc = int(meta["blob_bytes"]), int(meta["crc"])
         ends = (sum(spans[doc_id]) for doc_id in tables.get(table, {}))
         if max(ends, default=0) > blob_bytes or _crc(path / meta["blob"], blob_bytes) != crc:
             raise ValueError("the blob does not hold the texts meta.json names")
+        opened = Snapshot(tuple(signature), meta["blob"], blob_bytes, spans, crc)
+        texts = texts_of(db_path, opened)
     except (OSError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
         log.info("database snapshot %s unusable (%s): reading the database", path, exc)
         return None
     tables.setdefault(table, {})
-    return Opened(
-        Snapshot(tuple(signature), meta["blob"], blob_bytes, spans, crc), tables, texts
-    )
+    return Opened(opened, tables, texts)
 
 
 def write(
@@ -102,9 +100,11 @@ def write(
     tables: dict[str, Any],
     table: str,
     previous: Snapshot | None,
+    texts: BlobTexts | None,
 ) -> Snapshot:
     """Snapshot ``tables`` (the file with ``signature``), appending to ``previous``'s blob
-    the texts it lacks. Raises OSError; the old snapshot then stays as it was."""
+    the texts it lacks (a document without one has it in ``texts``). Raises OSError; the
+    old snapshot then stays as it was."""
     path = snapshot_path(db_path)
     path.mkdir(exist_ok=True)
     mode = mode_of(db_path)
@@ -115,7 +115,7 @@ def write(
     with os.fdopen(fd, "ab") as blob:
         for doc_id, doc in docs.items():
             if doc_id not in snapshot.spans:
-                text = doc[TEXT].encode()
+                text = (doc[TEXT] if TEXT in doc else texts.text(doc_id, mapped=False)).encode()  # type: ignore[union-attr]
                 snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
                 blob.write(text)
                 snapshot.blob_bytes += len(text)
@@ -134,7 +134,7 @@ def write(
             for name, rows in tables.items()
         },
     }
-    replace_file(path / META, orjson.dumps(meta), mode)
+    replace_file(path / META, [orjson.dumps(meta)], mode)
     fsync_dir(path)
     _delete_other_blobs(path, snapshot.blob)
     return snapshot

@@ -6,6 +6,11 @@ memory, and ``flush()`` writes it once per batch to a temporary file that is fsy
 renamed over the old one, so a reader sees either the old or the new database, never
 half of one.
 
+The documents of one table (the articles) may be held without their text, which then
+lives in a blob (the snapshot's, bot/engine/snapshot.py): ``flush()`` writes the file a
+document at a time, reading each such text from there. So a write to a 100,000-article
+database holds neither every text (2 GB as Python strings) nor the file as one string.
+
 Any failure to read or write the file is raised as a ``StorageError``: one line naming the
 database and the cause (full disk, read-only file system, no permission, not JSON).
 """
@@ -14,13 +19,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb.storages import Storage
 
+from bot.engine.articles import TEXT, BlobTexts
+
 FileSignature = tuple[int, int, int]  # inode, size, mtime_ns
+WRITE_BUFFER = 1 << 20
 
 
 class StorageError(OSError):
@@ -59,13 +68,16 @@ def _signature_of(st: os.stat_result) -> FileSignature:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage: reads once, writes on ``flush()``, atomically (temp, fsync, rename)."""
+    """TinyDB storage: reads once, writes on ``flush()``, atomically (temp, fsync, rename).
+    A document of ``detached_table`` without a text has it in ``texts``."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], detached_table: str) -> None:
         self.path = Path(path)
+        self.detached_table = detached_table
         self._data: dict[str, Any] | None = None
         self._dirty = False
         self.signature: FileSignature | None = None
+        self.texts: BlobTexts | None = None
 
     def read(self) -> dict[str, Any] | None:
         if self._data is None:
@@ -86,10 +98,24 @@ class AtomicJSONStorage(Storage):
             raise StorageError("read", self.path, exc) from exc
         self.adopt(data, signature)
 
-    def adopt(self, data: dict[str, Any] | None, signature: FileSignature | None) -> None:
-        """Take ``data`` as the content of the file with ``signature``, read some other way
-        (None: not read yet; ``read()`` would parse the file)."""
-        self.signature, self._data, self._dirty = signature, data, False
+    def adopt(
+        self,
+        data: dict[str, Any],
+        signature: FileSignature | None,
+        texts: BlobTexts | None = None,
+    ) -> None:
+        """Take ``data`` as the content of the file with ``signature`` (read some other
+        way, its detached texts in ``texts``)."""
+        self.signature, self._data, self._dirty, self.texts = signature, data, False, texts
+
+    def detach(self, texts: BlobTexts) -> None:
+        """``texts`` now holds the detached table's texts: drop the copies held in memory.
+        Documents are replaced, not changed: articles built from them stay valid."""
+        self.texts = texts
+        docs = (self._data or {}).get(self.detached_table, {})
+        for doc_id, doc in docs.items():
+            if TEXT in doc and texts.holds(doc_id):
+                docs[doc_id] = {key: value for key, value in doc.items() if key != TEXT}
 
     def _read_file(self) -> tuple[FileSignature, dict[str, Any]]:
         """The file's content and the signature of exactly the file read (a rename
@@ -112,27 +138,39 @@ class AtomicJSONStorage(Storage):
         """
         if not self._dirty or self._data is None:
             return
-        payload = orjson.dumps(self._data)
         try:
-            replace_file(self.path, payload, mode_of(self.path))
+            replace_file(self.path, self._json(self._data), mode_of(self.path))
             fsync_dir(self.path.parent)
         except OSError as exc:
             raise StorageError("write", self.path, exc) from exc
         self.signature = file_signature(self.path)
         self._dirty = False
 
+    def _json(self, data: dict[str, Any]) -> Iterator[bytes]:
+        """``data`` as TinyDB's JSON, a document at a time, detached texts filled in."""
+        yield b"{"
+        for number, (name, docs) in enumerate(data.items()):
+            yield b"%s%s:{" % (b"," if number else b"", orjson.dumps(name))
+            detached = name == self.detached_table
+            for count, (doc_id, doc) in enumerate(docs.items()):
+                if detached and TEXT not in doc:
+                    doc = {**doc, TEXT: self.texts.text(doc_id, mapped=False)}  # type: ignore[union-attr]
+                yield b"%s%s:%s" % (b"," if count else b"", orjson.dumps(doc_id), orjson.dumps(doc))
+            yield b"}"
+        yield b"}"
+
     def close(self) -> None:
         self.flush()
 
 
-def replace_file(path: Path, payload: bytes, mode: int) -> None:
-    """Write ``payload`` to a temporary file, fsync it and rename it over ``path``."""
+def replace_file(path: Path, chunks: Iterable[bytes], mode: int) -> None:
+    """Write ``chunks`` to a temporary file, fsync it and rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, mode)  # mkstemp's 0600 would lock out a group
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+        with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as out:
+            out.writelines(chunks)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -5,7 +5,8 @@ batch, and write once, atomically. Readers never take the file lock: a rename is
 can observe. Within a process, one re-entrant lock makes each method atomic for threads.
 
 Opening reads the snapshot beside the file (bot/engine/snapshot.py) when it copies the file
-as it is now, and parses the JSON only when it does not; every write refreshes it.
+as it is now, and parses the JSON only when it does not; every write refreshes it. Texts
+stay in the snapshot's blob, not in memory, except those written since the last snapshot.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class ArticleStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._storage = AtomicJSONStorage(self.path)
+        self._storage = AtomicJSONStorage(self.path, detached_table=ARTICLES)
         self._db = TinyDB(self.path, storage=lambda _path: self._storage)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._mutex = threading.RLock()
@@ -57,7 +58,6 @@ class ArticleStore:
         self._by_fingerprint: dict[str, str] = {}
         self._fingerprints: dict[str, str] = {}
         self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
-        self._opened: snapshot.Opened | None = None  # set while TinyDB's data is not read
         self._view: Articles | None = None
         self._load()
 
@@ -75,7 +75,7 @@ class ArticleStore:
         """Every article, in the order they were first added (each built when read)."""
         if self._view is None:
             docs = sorted(self._table().items(), key=lambda item: int(item[0]))
-            self._view = Articles(docs, self._opened.texts if self._opened else None)
+            self._view = Articles(docs, self._storage.texts)
         return self._view
 
     @_synchronised
@@ -91,8 +91,7 @@ class ArticleStore:
         doc_id = self._by_id.get(article_id)
         if doc_id is None:
             return None
-        return build_article(str(doc_id), self._table()[str(doc_id)],
-                             self._opened.texts if self._opened else None)
+        return build_article(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
 
     @_synchronised
     def __len__(self) -> int:
@@ -102,52 +101,40 @@ class ArticleStore:
     def size_bytes(self) -> int:
         return self.path.stat().st_size if self.path.exists() else 0
 
-    @_synchronised
-    def release(self) -> None:
-        """Let go of TinyDB's copy of every text once the snapshot holds them (after a write;
-        at 100,000 articles that copy takes 2 GB). A later write reads them back."""
-        current = self._snapshot and self._snapshot.signature == self._storage.signature
-        if self._opened is None and current:
-            self._load()
-
     def _table(self) -> dict[str, dict[str, Any]]:
-        """The articles table as TinyDB stores it (texts left out while snapshot-backed)."""
-        if self._opened is not None:
-            return self._opened.tables[ARTICLES]
+        """The articles table as TinyDB holds it (most texts left in the snapshot)."""
         return self._storage.read().get(ARTICLES, {})
 
     def _load(self) -> None:
         """Read the file as it is now: from the snapshot if it copies this very file, else
         by parsing it (then snapshot it, so the next start need not)."""
         signature = file_signature(self.path)
-        self._opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
-        if self._opened is not None:
-            self._snapshot = self._opened.snapshot
-            self._storage.adopt(None, signature)
+        opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
+        if opened is not None:
+            self._snapshot = opened.snapshot
+            self._storage.adopt(opened.tables, signature, opened.texts)
         else:
             self._storage.reload()
             self._snapshot = None
         self._index_documents()
         self._save_snapshot()
 
-    def _read_tables(self) -> None:
-        """TinyDB's data for a write, from the snapshot's texts rather than by parsing."""
-        if self._opened is not None:
-            self._storage.adopt(self._opened.full_tables(ARTICLES), self._storage.signature)
-            self._opened = self._view = None
-
     def _save_snapshot(self) -> None:
-        """Bring the snapshot up to the file in memory; failing costs speed, not data."""
+        """Bring the snapshot up to the file in memory, then let go of the texts it now
+        holds; failing costs speed and memory, not data."""
         signature = self._storage.signature
         if signature is None or (self._snapshot and self._snapshot.signature == signature):
             return
         try:
             self._snapshot = snapshot.write(
-                self.path, signature, self._storage.read(), ARTICLES, self._snapshot
+                self.path, signature, self._storage.read(), ARTICLES, self._snapshot,
+                self._storage.texts,
             )
+            self._storage.detach(snapshot.texts_of(self.path, self._snapshot))
         except OSError as exc:
             log.warning("could not save the database snapshot of %s: %s", self.path, exc)
             self._snapshot = None
+        self._view = None
 
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
@@ -172,7 +159,6 @@ class ArticleStore:
         itself, or a full or read-only disk) memory is rolled back to what is on disk."""
         with self._locked_file():
             self.refresh()
-            self._read_tables()
             try:
                 yield
                 self._storage.flush()
@@ -247,8 +233,6 @@ class ArticleStore:
     # -- small settings tables (guild settings, feeds) -------------------------------------
     @_synchronised
     def records(self, table: str) -> list[dict[str, Any]]:
-        if self._opened is not None:
-            return [dict(doc) for doc in self._opened.tables.get(table, {}).values()]
         return [dict(doc) for doc in self._db.table(table).all()]
 
     @_synchronised
@@ -260,7 +244,6 @@ class ArticleStore:
             handle = self._db.table(table)
             handle.truncate()
             handle.insert_multiple(new)
-        self.release()
 
     def close(self) -> None:
         self._db.close()
