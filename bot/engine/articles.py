@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 
+import orjson
+
 from bot.engine.models import Article
 
 TEXT = "text"
@@ -36,7 +38,8 @@ class Header(NamedTuple):
 
 
 class BlobTexts:
-    """Texts of documents, read by document id from a file of UTF-8 spans. Memory-mapped
+    """Texts of documents, read by document id from a file of spans, each a text encoded
+    as a JSON string (so rewriting the database copies them as they are). Memory-mapped
     for questions (no system call; only the pages of texts read count towards memory);
     read with pread for full passes, which would otherwise leave every page resident."""
 
@@ -52,9 +55,19 @@ class BlobTexts:
 
     def text(self, doc_id: str, mapped: bool = True) -> str:
         at, length = self._spans[doc_id]
-        if mapped:
-            return str(self._map[at : at + length], "utf-8")
-        return os.pread(self._file.fileno(), length, at).decode()
+        return orjson.loads(self._map[at : at + length] if mapped else self.json(doc_id))
+
+    def json(self, doc_id: str) -> bytes:
+        """The text as a JSON string, read with pread."""
+        at, length = self._spans[doc_id]
+        return os.pread(self._file.fileno(), length, at)
+
+
+def without_text(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without its text (itself when it has none)."""
+    if TEXT not in doc:
+        return doc
+    return {key: value for key, value in doc.items() if key != TEXT}
 
 
 def header(number: int, doc: dict[str, Any]) -> Header:
@@ -96,7 +109,10 @@ def build_article(
     has none. ``fields``: its header, if already parsed."""
     text = doc[TEXT] if TEXT in doc else texts.text(doc_id, mapped)  # type: ignore[union-attr]
     h = fields or header(0, doc)
-    return Article(h.id, h.url, h.title, h.source, h.published, h.authors, text, h.added_at)
+    return Article(
+        h.id, h.url, h.title, h.source, h.published, h.authors, text, h.added_at,
+        doc["fingerprint"],
+    )
 
 
 class Articles(Sequence[Article]):

@@ -2,7 +2,8 @@
 
 Parsing a 1 GB TinyDB file takes seconds and, for a moment, holds the file's bytes and
 every parsed object at once. The snapshot keeps the same tables with each article's text
-moved out to a blob of UTF-8 (``texts-*.bin``), and ``meta.json`` for the rest. It names
+moved out to a blob (``texts-*.bin``, each text as a JSON string, so rewriting the database
+copies it as it is), and ``meta.json`` for the rest. It names
 the database file it copies by signature (inode, size, modification time): one that does
 not match the file as it is now is never used, and the store parses the file instead.
 
@@ -26,11 +27,11 @@ from typing import Any
 
 import orjson
 
-from bot.engine.articles import TEXT, BlobTexts
+from bot.engine.articles import TEXT, BlobTexts, without_text
 from bot.engine.storage import FileSignature, fsync_dir, mode_of, replace_file
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: texts as JSON strings
 META = "meta.json"
 BLOB_PREFIX, BLOB_SUFFIX = "texts-", ".bin"
 CHUNK = 1 << 24
@@ -115,7 +116,7 @@ def write(
     with os.fdopen(fd, "ab") as blob:
         for doc_id, doc in docs.items():
             if doc_id not in snapshot.spans:
-                text = (doc[TEXT] if TEXT in doc else texts.text(doc_id, mapped=False)).encode()  # type: ignore[union-attr]
+                text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
                 snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
                 blob.write(text)
                 snapshot.blob_bytes += len(text)
@@ -130,7 +131,7 @@ def write(
         "crc": snapshot.crc,
         "spans": snapshot.spans,
         "tables": {
-            name: {i: _without_text(d) for i, d in rows.items()} if name == table else rows
+            name: {i: without_text(d) for i, d in rows.items()} if name == table else rows
             for name, rows in tables.items()
         },
     }
@@ -186,7 +187,3 @@ def _delete_other_blobs(path: Path, keep: str) -> None:
     for old in path.glob(f"{BLOB_PREFIX}*{BLOB_SUFFIX}"):
         if old.name != keep:
             old.unlink(missing_ok=True)
-
-
-def _without_text(doc: dict) -> dict:
-    return {key: value for key, value in doc.items() if key != TEXT}

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
-from bot.engine.articles import TEXT, BlobTexts
+from bot.engine.articles import TEXT, BlobTexts, without_text
 
 FileSignature = tuple[int, int, int]  # inode, size, mtime_ns
 WRITE_BUFFER = 1 << 20
@@ -115,7 +115,7 @@ class AtomicJSONStorage(Storage):
         docs = (self._data or {}).get(self.detached_table, {})
         for doc_id, doc in docs.items():
             if TEXT in doc and texts.holds(doc_id):
-                docs[doc_id] = {key: value for key, value in doc.items() if key != TEXT}
+                docs[doc_id] = without_text(doc)
 
     def _read_file(self) -> tuple[FileSignature, dict[str, Any]]:
         """The file's content and the signature of exactly the file read (a rename
@@ -153,9 +153,12 @@ class AtomicJSONStorage(Storage):
             yield b"%s%s:{" % (b"," if number else b"", orjson.dumps(name))
             detached = name == self.detached_table
             for count, (doc_id, doc) in enumerate(docs.items()):
-                if detached and TEXT not in doc:
-                    doc = {**doc, TEXT: self.texts.text(doc_id, mapped=False)}  # type: ignore[union-attr]
-                yield b"%s%s:%s" % (b"," if count else b"", orjson.dumps(doc_id), orjson.dumps(doc))
+                encoded = orjson.dumps(doc)
+                if detached and TEXT not in doc:  # '{...}' becomes '{...,"text":"..."}'
+                    text = self.texts.json(doc_id)  # type: ignore[union-attr]
+                    comma = b"," if doc else b""
+                    encoded = b'%s%s"%s":%s}' % (encoded[:-1], comma, TEXT.encode(), text)
+                yield b"%s%s:%s" % (b"," if count else b"", orjson.dumps(doc_id), encoded)
             yield b"}"
         yield b"}"
 
