@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.engine.models import Article, Rejection
 from bot.engine.normalize import (
     MAX_TEXT_CHARS,
+    _clean_untidy,
     article_id,
     build_article,
     canonical_url,
@@ -123,6 +124,16 @@ def test_clean_text_shape(raw: str) -> None:
         assert paragraph and "\n" not in paragraph and "  " not in paragraph
 
 
+SPACING = " \n\t\r\x0b\x85\xa0\u2003\u2028\u2029\u200b\u00adab."
+
+
+@given(st.text() | st.text(alphabet=st.sampled_from(SPACING)))
+def test_the_shortcut_for_tidy_text_changes_nothing(raw: str) -> None:
+    """clean_text returns tidy text as it is: exactly what the full cleaning gives."""
+    assert clean_text(raw) == _clean_untidy(raw)
+    assert clean_text(_clean_untidy(raw)) == _clean_untidy(raw)
+
+
 def test_clean_line_joins_paragraphs() -> None:
     assert clean_line("  Big\nNews\n\n  Today\t ") == "Big News Today"
 
@@ -149,10 +160,17 @@ def test_the_fast_fingerprint_of_ascii_news_text_is_the_folded_one(text: str) ->
 
 def test_article_id_from_url_else_fingerprint() -> None:
     url = "https://example.com/a"
-    assert article_id(url, "one text") == article_id(url, "another text")
-    assert article_id("", "Same  story.") == article_id("", "same story")
-    assert article_id("", "one text") != article_id("", "another text")
+    one, another = content_fingerprint("one text"), content_fingerprint("another text")
+    assert article_id(url, one) == article_id(url, another)
+    assert article_id("", one) != article_id("", another)
+    assert content_fingerprint("Same  story.") == content_fingerprint("same story")
     assert len(article_id(url, "")) == 16 and int(article_id(url, ""), 16) >= 0
+
+
+def test_parsed_articles_carry_their_fingerprint() -> None:
+    built = build_article({"url": "", "title": "T", "text": "Some  text."}, where="x", now=NOW)
+    assert built.fingerprint == content_fingerprint("Some text.")
+    assert built.id == article_id("", built.fingerprint)
 
 
 # -- parse_published --------------------------------------------------------------------
@@ -230,7 +248,7 @@ def test_build_article_full_record() -> None:
         authors="Ann Lee, Bo Chen and Cy Diaz; Ann Lee",
     )
     assert article == Article(
-        id=article_id("https://example.com/news/1", ""),
+        id=article_id("https://example.com/news/1", content_fingerprint("")),
         url="https://example.com/news/1",
         title="Big news",
         source="Example News",
@@ -257,7 +275,7 @@ def test_build_article_aliases_and_defaults() -> None:
     assert isinstance(bare, Article)
     assert (bare.url, bare.source, bare.published) == ("", "unknown", None)
     assert bare.authors == ("A", "B")
-    assert bare.id == article_id("", "Text.")
+    assert bare.id == article_id("", content_fingerprint("Text."))
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,10 @@ class Article:
     authors: tuple[str, ...]
     text: str
     added_at: datetime
+    # normalize.content_fingerprint(text), when whoever built the article computed it
+    # (parsers do, in worker processes during bulk loads); empty when not known. A copy
+    # with another text must not keep it.
+    fingerprint: str = field(default="", compare=False, repr=False)
 
     @property
     def paragraphs(self) -> list[str]:

@@ -187,7 +187,7 @@ class ArticleStore:
             batch: dict[str, tuple[Article, Document]] = {}  # by id: an id may come twice
             next_id = max(self._by_id.values(), default=0) + 1
             for article in articles:
-                fingerprint = content_fingerprint(article.text)
+                fingerprint = article.fingerprint or content_fingerprint(article.text)
                 known = batch[article.id][0] if article.id in batch else self.get(article.id)
                 same_story = self._by_fingerprint.get(fingerprint)
                 if known is None and same_story is not None:
