@@ -16,6 +16,7 @@ from bot import terminal
 from bot.bootstrap import open_engine
 from bot.config import Settings, SettingsError, load_settings
 from bot.engine.engine import Engine
+from bot.engine.ingest.parallel import default_workers
 from bot.engine.normalize import parse_published
 from bot.engine.serialize import answer_to_json, article_to_json
 from bot.engine.storage import StorageError
@@ -69,12 +70,19 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=default_workers,
+    show_default="cores - 1",
+    help="Processes parsing files while this one stores (0: parse here).",
+)
 @db_option
-def load(paths: tuple[str, ...], db_path: Path | None) -> None:
+def load(paths: tuple[str, ...], workers: int, db_path: Path | None) -> None:
     """Load articles: files, directories, feeds (.xml), HTML pages, .gz, or - for stdin."""
     engine = _engine(db_path)
     with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update)
+        report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers)
     for rejection in report.rejected:
         click.echo(f"rejected {rejection}", err=True)
     click.echo(report.summary())

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import ingest
-from bot.engine.ingest import feed
+from bot.engine.ingest import feed, parallel
 from bot.engine.ingest.detect import Format, detect_format
+from bot.engine.ingest.parallel import iter_paths_parallel
 from bot.engine.models import Article, Rejection
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -528,6 +529,43 @@ def test_stdin_gz_and_too_large() -> None:
     ]
     huge = io.BytesIO(b"x" * (ingest.MAX_FILE_BYTES + 1))
     assert list(ingest.iter_paths(["-"], stdin=huge, now=NOW)) == [Rejection("<stdin>", TOO_LARGE)]
+
+
+def _mixed_tree(root: Path) -> list[object]:
+    """Paths of every kind: good files in three formats, broken, binary, missing, stdin."""
+    (root / "feeds").mkdir()
+    for n in range(4):
+        (root / f"part-{n}.jsonl").write_bytes(jsonl(*(record(10 * n + i) for i in range(10))))
+    (root / "feeds" / "a.xml").write_bytes(FORMATS["a.xml"])
+    (root / "feeds" / "broken.json").write_text("{broken")
+    (root / "junk.bin").write_bytes(b"\0\1\2")
+    return [root / "part-0.jsonl", "-", root / "missing.txt", root]
+
+
+def test_parallel_parsing_gives_what_sequential_parsing_gives(tmp_path: Path) -> None:
+    paths = _mixed_tree(tmp_path)
+    sequential = list(ingest.iter_paths(paths, stdin=io.BytesIO(jsonl(record(99))), now=NOW))
+    parallel = list(
+        iter_paths_parallel(paths, workers=2, stdin=io.BytesIO(jsonl(record(99))), now=NOW)
+    )
+    assert parallel == sequential
+    assert len([i for i in parallel if isinstance(i, Article)]) == 10 + 1 + 40 + 2
+    assert len([i for i in parallel if isinstance(i, Rejection)]) == 4
+
+
+def _die(path: Path, now: datetime) -> list[object]:
+    os._exit(3)  # a worker killed mid-file (out of memory, a crash in a C parser)
+
+
+def test_a_dead_worker_leaves_the_rest_to_be_parsed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = _mixed_tree(tmp_path)
+    monkeypatch.setattr(parallel, "_parse_file", _die)
+    items = list(iter_paths_parallel(paths, workers=1, stdin=io.BytesIO(b""), now=NOW))
+    assert "parsing in worker processes failed" in caplog.text
+    assert items == list(ingest.iter_paths(paths, stdin=io.BytesIO(b""), now=NOW))
+    assert len([i for i in items if isinstance(i, Article)]) == 10 + 40 + 2
 
 
 def test_parser_crash_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:

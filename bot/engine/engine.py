@@ -22,6 +22,7 @@ from bot.engine.answer import closest_articles, compose
 from bot.engine.articles import Header
 from bot.engine.index import Index
 from bot.engine.index_cache import cache_path, load_or_build
+from bot.engine.ingest.parallel import iter_paths_parallel
 from bot.engine.models import (
     Answer,
     Article,
@@ -182,8 +183,15 @@ class Engine:
         paths: Iterable[str | Path],
         stdin: BinaryIO | None = None,
         progress: Progress | None = None,
+        workers: int = 0,
     ) -> LoadReport:
-        return self._save_all(ingest.iter_paths(paths, stdin=stdin), progress)
+        """Load files and directories; ``workers`` > 0 parses files in that many processes
+        while this one stores (bulk loads)."""
+        if workers > 0:
+            items = iter_paths_parallel(paths, workers=workers, stdin=stdin)
+        else:
+            items = ingest.iter_paths(paths, stdin=stdin)
+        return self._save_all(items, progress)
 
     def load_bytes(self, data: bytes, name: str) -> LoadReport:
         return self._save_all(ingest.parse_bytes(data, name), None)

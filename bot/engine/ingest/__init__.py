@@ -28,7 +28,10 @@ from bot.engine.ingest.files import (
 from bot.engine.models import Article, Rejection
 from bot.engine.normalize import quote
 
-__all__ = ["MAX_FILE_BYTES", "Item", "count_files", "iter_paths", "parse_bytes"]
+__all__ = [
+    "MAX_FILE_BYTES", "STDIN", "Item", "count_files", "iter_paths", "parse_bytes", "parse_path",
+    "walk",
+]
 
 Item = Article | Rejection
 STDIN_NAME = "<stdin>"
@@ -73,15 +76,20 @@ def iter_paths(
     for path in walk(paths):
         if isinstance(path, Rejection):
             yield path
-            continue
-        is_stdin = str(path) == STDIN
-        name = STDIN_NAME if is_stdin else str(path)
-        try:
-            data = read_capped(stdin or sys.stdin.buffer) if is_stdin else read_file(path)
-        except InputError as exc:
-            yield Rejection(name, str(exc))
-            continue
-        yield from parse_bytes(data, name, now=now)
+        else:
+            yield from parse_path(path, now, stdin)
+
+
+def parse_path(path: Path, now: datetime, stdin: BinaryIO | None = None) -> Iterator[Item]:
+    """The articles in one file, or in ``stdin`` for "-"."""
+    is_stdin = str(path) == STDIN
+    name = STDIN_NAME if is_stdin else str(path)
+    try:
+        data = read_capped(stdin or sys.stdin.buffer) if is_stdin else read_file(path)
+    except InputError as exc:
+        yield Rejection(name, str(exc))
+        return
+    yield from parse_bytes(data, name, now=now)
 
 
 def count_files(paths: Iterable[str | Path]) -> int:
