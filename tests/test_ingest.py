@@ -545,9 +545,8 @@ def _mixed_tree(root: Path) -> list[object]:
 def test_parallel_parsing_gives_what_sequential_parsing_gives(tmp_path: Path) -> None:
     paths = _mixed_tree(tmp_path)
     sequential = list(ingest.iter_paths(paths, stdin=io.BytesIO(jsonl(record(99))), now=NOW))
-    parallel = list(
-        iter_paths_parallel(paths, workers=2, stdin=io.BytesIO(jsonl(record(99))), now=NOW)
-    )
+    stdin = io.BytesIO(jsonl(record(99)))
+    parallel = list(iter_paths_parallel(paths, workers=2, stdin=stdin, now=NOW, min_bytes=0))
     assert parallel == sequential
     assert len([i for i in parallel if isinstance(i, Article)]) == 10 + 1 + 40 + 2
     assert len([i for i in parallel if isinstance(i, Rejection)]) == 4
@@ -562,10 +561,22 @@ def test_a_dead_worker_leaves_the_rest_to_be_parsed_here(
 ) -> None:
     paths = _mixed_tree(tmp_path)
     monkeypatch.setattr(parallel, "_parse_file", _die)
-    items = list(iter_paths_parallel(paths, workers=1, stdin=io.BytesIO(b""), now=NOW))
+    items = list(
+        iter_paths_parallel(paths, workers=1, stdin=io.BytesIO(b""), now=NOW, min_bytes=0)
+    )
     assert "parsing in worker processes failed" in caplog.text
     assert items == list(ingest.iter_paths(paths, stdin=io.BytesIO(b""), now=NOW))
     assert len([i for i in items if isinstance(i, Article)]) == 10 + 40 + 2
+
+
+def test_small_loads_are_parsed_without_starting_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = _mixed_tree(tmp_path)
+    monkeypatch.setattr(parallel, "_parse_file", _die)  # a worker would die: none starts
+    items = list(iter_paths_parallel(paths, workers=1, stdin=io.BytesIO(b""), now=NOW))
+    assert items == list(ingest.iter_paths(paths, stdin=io.BytesIO(b""), now=NOW))
+    assert "worker" not in caplog.text
 
 
 def test_parser_crash_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:

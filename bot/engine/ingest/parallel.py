@@ -24,6 +24,8 @@ from bot.engine.ingest import STDIN, Item, parse_path, walk
 from bot.engine.models import Rejection
 
 log = logging.getLogger(__name__)
+# Starting a worker costs about as much as parsing 20 MB: smaller loads are parsed here.
+PARALLEL_MIN_BYTES = 32 << 20
 
 
 def default_workers() -> int:
@@ -37,12 +39,18 @@ def iter_paths_parallel(
     workers: int,
     stdin: BinaryIO | None = None,
     now: datetime | None = None,
+    min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> Iterator[Item]:
     """``iter_paths`` with files parsed by ``workers`` processes (at most ``workers`` + 1
-    files parsed ahead of the caller). If the workers cannot start or die, the files not
-    yet returned are parsed here."""
+    files parsed ahead of the caller) when there are several files of ``min_bytes`` in
+    all. If the workers cannot start or die, the files not yet returned are parsed here."""
     now = now or datetime.now(UTC)
     entries = list(walk(paths))
+    files = [entry for entry in entries if not _local(entry)]
+    if len(files) < 2 or sum(map(_size, files)) < min_bytes:
+        for entry in entries:
+            yield from _here(entry, now, stdin)
+        return
     done = 0
     try:
         for items in _in_workers(entries, workers, now, stdin):
@@ -73,6 +81,13 @@ def _in_workers(
             if entry is not None:
                 ahead.append(entry if _local(entry) else pool.submit(_parse_file, entry, now))
             yield items
+
+
+def _size(path: Path | Rejection) -> int:
+    try:
+        return path.stat().st_size  # type: ignore[union-attr]
+    except OSError:
+        return 0
 
 
 def _local(entry: Path | Rejection) -> bool:
