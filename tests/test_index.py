@@ -1,4 +1,5 @@
-"""BM25 postings: scoring candidates by scanning or by binary search gives the same sums."""
+"""BM25 postings: built a part at a time or at once, the same index; scoring candidates by
+scanning or by binary search gives the same sums."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from bot.engine import index
-from bot.engine.index import Postings
+from bench.gen_corpus import generate
+from bot.engine import postings as postings_module
+from bot.engine.index import build_index
+from bot.engine.postings import Postings, TermMajor
+from tests.support import engine_at, write_jsonl
 
 
 def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int):
@@ -30,7 +34,7 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
 
 @pytest.mark.parametrize("scan_ratio", [0, 32, 10**9], ids=["search", "mixed", "scan"])
 def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
-    monkeypatch.setattr(index, "SCAN_RATIO", scan_ratio)
+    monkeypatch.setattr(postings_module, "SCAN_RATIO", scan_ratio)
     rng = np.random.default_rng(3)
     for _ in range(20):
         n_docs, n_terms = int(rng.integers(1, 400)), int(rng.integers(1, 30))
@@ -38,10 +42,40 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
         counts = sparse.random(n_docs, n_terms, density, format="csr", dtype=np.float32,
                                random_state=rng)
         counts.data[:] = rng.integers(1, 4, len(counts.data))
-        postings = Postings.from_counts(counts.copy(), b=0.5)
+        lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
+        postings = Postings.from_parts([TermMajor.of(counts, 0)], n_terms, lengths, b=0.5)
         weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
         budget = int(rng.integers(1, n_docs + 2))
         docs, sums = postings.score(weights, budget)
         want_docs, want_sums = brute_force(counts, postings, weights, budget)
         np.testing.assert_array_equal(docs, want_docs)
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
+
+
+def test_building_a_part_at_a_time_gives_the_same_index(tmp_path):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", generate(120, seed=4))
+    articles = engine_at(tmp_path / "db.json", corpus).store.articles()
+    whole = build_index(articles, part_sentences=10**9)
+    assert whole.n_sentences > 5_000
+    for part_sentences in (1, 37, 2_000):
+        parts = build_index(articles, part_sentences=part_sentences)
+        for name in ("sent_article", "sent_start", "sent_end", "article_first",
+                     "article_story", "article_day", "sent_question"):
+            np.testing.assert_array_equal(getattr(parts, name), getattr(whole, name))
+        for name in ("sentences", "article_postings"):
+            got, want = getattr(parts, name), getattr(whole, name)
+            assert got.n_docs == want.n_docs
+            for array in ("indptr", "docs", "weights"):
+                np.testing.assert_array_equal(getattr(got, array), getattr(want, array))
+        assert parts.term_ids == whole.term_ids and parts.vocabulary == whole.vocabulary
+
+
+def test_bm25_weights_of_a_tiny_index():
+    """Two documents, two terms, by hand: w = idf * tf (k1 + 1) / (tf + k1 (1 - b + b len/avg))."""
+    counts = sparse.csr_matrix(np.array([[2, 0], [1, 1]], np.float32))
+    lengths = np.array([2, 2], np.float32)
+    postings = Postings.from_parts([TermMajor.of(counts, 0)], 2, lengths, b=0.75, k1=1.0)
+    idf0, idf1 = np.log1p(0.5 / 2.5), np.log1p(1.5 / 1.5)
+    np.testing.assert_array_equal(postings.indptr, [0, 2, 3])
+    np.testing.assert_array_equal(postings.docs, [0, 1, 1])
+    np.testing.assert_allclose(postings.weights, [idf0 * 4 / 3, idf0, idf1], rtol=1e-6)

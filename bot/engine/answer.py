@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from bot.engine.index import ARTICLE_CANDIDATE_POSTINGS, Index
+from bot.engine.index import Index
 from bot.engine.models import Answer, Article, Citation, Excerpt, RelatedArticle
+from bot.engine.postings import ARTICLE_CANDIDATE_POSTINGS
 from bot.engine.query import Query
 from bot.engine.ranker_weights import CONFIDENCE, MIN_CONFIDENCE
 from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, rank

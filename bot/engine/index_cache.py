@@ -15,7 +15,8 @@ import numpy as np
 import orjson
 
 from bot.engine.articles import Articles
-from bot.engine.index import Index, Postings, build_index
+from bot.engine.index import Index, build_index
+from bot.engine.postings import Postings
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 6

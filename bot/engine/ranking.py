@@ -16,7 +16,8 @@ import numpy as np
 
 from bot.engine import features
 from bot.engine.features import Candidate
-from bot.engine.index import ARTICLE_CANDIDATE_POSTINGS, Index
+from bot.engine.index import Index
+from bot.engine.postings import ARTICLE_CANDIDATE_POSTINGS
 from bot.engine.query import Query
 from bot.engine.ranker_weights import WEIGHTS
 
