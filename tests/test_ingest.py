@@ -7,6 +7,9 @@ import io
 import json
 import os
 import random
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from bot.engine.ingest import feed, parallel
 from bot.engine.ingest.detect import Format, detect_format
 from bot.engine.ingest.parallel import iter_paths_parallel
 from bot.engine.models import Article, Rejection
+from tests.support import PROJECT_DIR
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 BINARY = "binary file, not an article format"
@@ -567,6 +571,41 @@ def test_a_dead_worker_leaves_the_rest_to_be_parsed_here(
     assert "parsing in worker processes failed" in caplog.text
     assert items == list(ingest.iter_paths(paths, stdin=io.BytesIO(b""), now=NOW))
     assert len([i for i in items if isinstance(i, Article)]) == 10 + 40 + 2
+
+
+WORKERS_THEN_WAIT = """
+import multiprocessing, sys, time
+from datetime import datetime, timezone
+from bot.engine.ingest.parallel import iter_paths_parallel
+items = iter_paths_parallel(sys.argv[1:], workers=2, now=datetime.now(timezone.utc), min_bytes=0)
+next(items)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+time.sleep(60)
+"""
+
+
+def test_workers_end_when_the_loader_is_killed(tmp_path: Path) -> None:
+    paths = [str(p) for p in _mixed_tree(tmp_path) if p != "-"]
+    loader = subprocess.Popen(
+        [sys.executable, "-c", WORKERS_THEN_WAIT, *paths], cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE, text=True,
+    )
+    workers = [int(pid) for pid in loader.stdout.readline().split()]
+    assert workers and all(_alive(pid) for pid in workers)
+    loader.kill()
+    loader.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
 
 
 def test_small_loads_are_parsed_without_starting_workers(

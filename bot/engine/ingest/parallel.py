@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,6 +28,7 @@ from bot.engine.models import Rejection
 log = logging.getLogger(__name__)
 # Starting a worker costs about as much as parsing 20 MB: smaller loads are parsed here.
 PARALLEL_MIN_BYTES = 32 << 20
+PARENT_CHECK_S = 0.5
 
 
 def default_workers() -> int:
@@ -67,7 +70,9 @@ def _in_workers(
 ) -> Iterator[list[Item]]:
     """Each entry's items, in order."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+    ) as pool:
         ahead: deque[Future[list[Item]] | Path | Rejection] = deque()
         queued = iter(entries)
         for entry in queued:
@@ -99,6 +104,17 @@ def _here(entry: Path | Rejection, now: datetime, stdin: BinaryIO | None) -> Ite
         yield entry
     else:
         yield from parse_path(entry, now, stdin)
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the loader is gone (killed, say): nothing else would."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _parse_file(path: Path, now: datetime) -> list[Item]:
