@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bench.gen_corpus import generate
+from bot.engine import store as store_module
 from bot.engine.models import Article, LoadReport
 from bot.engine.store import ArticleStore
 from tests.support import PROJECT_DIR, write_jsonl
@@ -169,3 +170,35 @@ def test_rewrites_keep_the_database_file_mode(tmp_path):
     db.chmod(0o664)
     store.save([article(2)], LoadReport())
     assert db.stat().st_mode & 0o777 == 0o664
+
+
+def test_a_bulk_session_rewrites_the_file_as_it_doubles_and_keeps_every_article(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    inodes = []
+    with store.bulk():
+        for n in range(1, 33):
+            store.save([article(n)], LoadReport())
+            inodes.append(db.stat().st_ino if db.exists() else None)
+    written = [n + 1 for n in range(32) if inodes[n] != (inodes[n - 1] if n else None)]
+    assert written == [2, 4, 8, 16, 32]  # the file, rewritten with the articles so far
+    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
+
+
+def test_a_failed_bulk_session_keeps_what_was_written_and_the_store_works_on(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    with pytest.raises(RuntimeError), store.bulk():
+        for n in range(1, 4):  # the file is rewritten after the second
+            store.save([article(n)], LoadReport())
+        raise RuntimeError("the load failed")
+    assert [a.id for a in store.articles()] == ["id0001", "id0002"]
+    assert list(ArticleStore(db).articles()) == [article(1), article(2)]
+    store.save([article(3)], LoadReport())
+    assert list(ArticleStore(db).articles()) == [article(1), article(2), article(3)]

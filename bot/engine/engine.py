@@ -36,7 +36,7 @@ from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import MIN_CONFIDENCE
 from bot.engine.store import ArticleStore
 
-SAVE_BATCH = 2_000  # the smallest number of articles per atomic write during a bulk load
+SAVE_BATCH = 2_000  # articles parsed ahead of storing them during a load
 Progress = Callable[[int], None]  # called with the number of items just processed
 
 
@@ -208,10 +208,8 @@ class Engine:
     def _save_batches(
         self, items: Iterator[Article | Rejection], progress: Progress | None, report: LoadReport
     ) -> None:
-        with self._write_lock:
-            # Each write rewrites the whole file, so batches grow with the database: the
-            # total written stays proportional to the final size (no quadratic loading).
-            while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 2))):
+        with self._write_lock, self.store.bulk():
+            while batch := list(islice(items, SAVE_BATCH)):
                 articles = [item for item in batch if isinstance(item, Article)]
                 report.rejected.extend(item for item in batch if isinstance(item, Rejection))
                 self.store.save(articles, report)

@@ -42,7 +42,7 @@ class Snapshot:
     """What one ``meta.json`` says: the texts of ``table``'s documents, by document id,
     as (offset, length) spans of the blob."""
 
-    signature: FileSignature
+    signature: FileSignature | None  # None: of no database file yet
     blob: str
     blob_bytes: int
     spans: dict[str, tuple[int, int]]
@@ -107,22 +107,7 @@ def write(
     the texts it lacks (a document without one has it in ``texts``). Raises OSError; the
     old snapshot then stays as it was."""
     path = snapshot_path(db_path)
-    path.mkdir(exist_ok=True)
-    mode = mode_of(db_path)
-    docs: dict[str, dict] = tables.get(table, {})
-    fd, snapshot = _open_appendable(path, previous, docs, signature) or _fresh_blob(
-        path, mode, signature
-    )
-    with os.fdopen(fd, "ab") as blob:
-        for doc_id, doc in docs.items():
-            if doc_id not in snapshot.spans:
-                text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
-                snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
-                blob.write(text)
-                snapshot.blob_bytes += len(text)
-                snapshot.crc = zlib.crc32(text, snapshot.crc)
-        blob.flush()
-        os.fsync(blob.fileno())
+    snapshot = append_texts(db_path, signature, tables, table, previous, texts)
     meta = {
         "version": FORMAT_VERSION,
         "signature": signature,
@@ -135,14 +120,47 @@ def write(
             for name, rows in tables.items()
         },
     }
-    replace_file(path / META, [orjson.dumps(meta)], mode)
+    replace_file(path / META, [orjson.dumps(meta)], mode_of(db_path))
     fsync_dir(path)
     _delete_other_blobs(path, snapshot.blob)
     return snapshot
 
 
+def append_texts(
+    db_path: Path,
+    signature: FileSignature | None,
+    tables: dict[str, Any],
+    table: str,
+    previous: Snapshot | None,
+    texts: BlobTexts | None,
+    sync: bool = True,
+) -> Snapshot:
+    """Append to ``previous``'s blob (or a fresh one) the texts of ``table``'s documents
+    it lacks (fsynced if ``sync``). Readers go on using the ``meta.json`` on disk, which
+    names only the blob's bytes before these; until ``write`` names them too, the snapshot
+    returned holds texts of no database file yet (``signature``: the file as it was)."""
+    path = snapshot_path(db_path)
+    path.mkdir(exist_ok=True)
+    docs: dict[str, dict] = tables.get(table, {})
+    fd, snapshot = _open_appendable(path, previous, docs, signature) or _fresh_blob(
+        path, mode_of(db_path), signature
+    )
+    with os.fdopen(fd, "ab") as blob:
+        for doc_id, doc in docs.items():
+            if doc_id not in snapshot.spans:
+                text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
+                snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
+                blob.write(text)
+                snapshot.blob_bytes += len(text)
+                snapshot.crc = zlib.crc32(text, snapshot.crc)
+        blob.flush()
+        if sync:  # of every write to the file, these appends included
+            os.fsync(blob.fileno())
+    return snapshot
+
+
 def _open_appendable(
-    path: Path, previous: Snapshot | None, docs: dict, signature: FileSignature
+    path: Path, previous: Snapshot | None, docs: dict, signature: FileSignature | None
 ) -> tuple[int, Snapshot] | None:
     """``previous``'s blob opened for appending, with only the spans still in use, if the
     blob is exactly as ``previous`` left it and not mostly dead text; else None."""
@@ -161,7 +179,9 @@ def _open_appendable(
     return fd, Snapshot(signature, previous.blob, size, spans, previous.crc)
 
 
-def _fresh_blob(path: Path, mode: int, signature: FileSignature) -> tuple[int, Snapshot]:
+def _fresh_blob(
+    path: Path, mode: int, signature: FileSignature | None
+) -> tuple[int, Snapshot]:
     fd, name = tempfile.mkstemp(prefix=BLOB_PREFIX, suffix=BLOB_SUFFIX, dir=path)
     os.fchmod(fd, mode)
     return fd, Snapshot(signature, Path(name).name, 0, {}, 0)

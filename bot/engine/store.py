@@ -34,6 +34,7 @@ from bot.engine.storage import AtomicJSONStorage, StorageError, file_signature
 log = logging.getLogger(__name__)
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
+MIN_REWRITE = 2_000  # within bulk(), documents saved before the file is first rewritten
 
 
 def _synchronised(method: Callable) -> Callable:
@@ -59,6 +60,7 @@ class ArticleStore:
         self._fingerprints: dict[str, str] = {}
         self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
         self._view: Articles | None = None
+        self._unwritten: int | None = None  # within bulk(): documents saved, not written
         self._load()
 
     # -- reading -------------------------------------------------------------------------
@@ -179,41 +181,93 @@ class ArticleStore:
         finally:
             self._lock.release()
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Saves within are one write session (a bulk load). The file lock is held
+        throughout; each save's texts go to the snapshot's blob at once (memory holds
+        none), but the file is rewritten only when the articles not yet in it are as many
+        as those in it, and at the end: a load writes the database about twice over, not
+        once per save. A failure loses the saves since the last rewrite."""
+        with self._locked_file():
+            with self._mutex:
+                self.refresh()
+                self._unwritten = 0
+            try:
+                yield
+                with self._mutex:
+                    self._commit()
+            except BaseException:
+                with self._mutex:
+                    self._load()
+                raise
+            finally:
+                self._unwritten = None
+
     @_synchronised
     def save(self, articles: Iterable[Article], report: LoadReport) -> None:
-        """Insert new articles and update changed ones in one atomic write."""
-        with self._writing():
-            table = self._db.table(ARTICLES)
-            batch: dict[str, tuple[Article, Document]] = {}  # by id: an id may come twice
-            next_id = max(self._by_id.values(), default=0) + 1
-            for article in articles:
-                fingerprint = article.fingerprint or content_fingerprint(article.text)
-                known = batch[article.id][0] if article.id in batch else self.get(article.id)
-                same_story = self._by_fingerprint.get(fingerprint)
-                if known is None and same_story is not None:
-                    report.duplicate += 1
-                    continue
-                if known is not None and _same(known, article):
-                    report.duplicate += 1
-                    continue
-                if known is not None:
-                    article = _keep_added_at(article, known)
-                    doc_id = self._by_id[article.id]
-                    self._forget_text(doc_id)
-                    report.updated += 1
-                else:
-                    doc_id, next_id = next_id, next_id + 1
-                    report.loaded += 1
-                doc = Document(article_to_doc(article, fingerprint), doc_id)
-                batch[article.id] = (article, doc)
-                self._remember(article.id, doc_id, fingerprint)
-                report.article_ids.append(article.id)
-            docs = [doc for _article, doc in batch.values()]
-            stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
-            if stored:
-                table.remove(doc_ids=stored)
-            if docs:
-                table.insert_multiple(docs)
+        """Insert new articles and update changed ones in one atomic write (within
+        ``bulk``, in the session's next write)."""
+        if self._unwritten is None:
+            with self._writing():
+                self._apply(articles, report)
+            return
+        self._unwritten += self._apply(articles, report)
+        self._stage_texts()
+        if self._unwritten >= max(len(self._by_id) - self._unwritten, MIN_REWRITE):
+            self._commit()
+
+    def _commit(self) -> None:
+        self._storage.flush()
+        self._save_snapshot()
+        self._unwritten = 0
+
+    def _stage_texts(self) -> None:
+        """Move the texts saved since the last write to the snapshot's blob."""
+        try:
+            self._snapshot = snapshot.append_texts(
+                self.path, self._storage.signature, self._storage.read(), ARTICLES,
+                self._snapshot, self._storage.texts, sync=False,
+            )
+            self._storage.detach(snapshot.texts_of(self.path, self._snapshot))
+        except OSError as exc:  # they stay in memory; writing the file warns if it persists
+            log.debug("could not save texts to the snapshot of %s: %s", self.path, exc)
+            self._snapshot = None
+        self._view = None
+
+    def _apply(self, articles: Iterable[Article], report: LoadReport) -> int:
+        """Insert and update in memory; how many documents changed."""
+        table = self._db.table(ARTICLES)
+        batch: dict[str, tuple[Article, Document]] = {}  # by id: an id may come twice
+        next_id = max(self._by_id.values(), default=0) + 1
+        for article in articles:
+            fingerprint = article.fingerprint or content_fingerprint(article.text)
+            known = batch[article.id][0] if article.id in batch else self.get(article.id)
+            same_story = self._by_fingerprint.get(fingerprint)
+            if known is None and same_story is not None:
+                report.duplicate += 1
+                continue
+            if known is not None and _same(known, article):
+                report.duplicate += 1
+                continue
+            if known is not None:
+                article = _keep_added_at(article, known)
+                doc_id = self._by_id[article.id]
+                self._forget_text(doc_id)
+                report.updated += 1
+            else:
+                doc_id, next_id = next_id, next_id + 1
+                report.loaded += 1
+            doc = Document(article_to_doc(article, fingerprint), doc_id)
+            batch[article.id] = (article, doc)
+            self._remember(article.id, doc_id, fingerprint)
+            report.article_ids.append(article.id)
+        docs = [doc for _article, doc in batch.values()]
+        stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
+        if stored:
+            table.remove(doc_ids=stored)
+        if docs:
+            table.insert_multiple(docs)
+        return len(docs)
 
     @_synchronised
     def remove(self, article_id: str) -> bool:
