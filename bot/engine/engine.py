@@ -36,7 +36,7 @@ from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import MIN_CONFIDENCE
 from bot.engine.store import ArticleStore
 
-SAVE_BATCH = 2_000  # articles parsed ahead of storing them during a load
+SAVE_BATCH = 2_000  # the fewest articles parsed ahead of storing them during a load
 Progress = Callable[[int], None]  # called with the number of items just processed
 
 
@@ -209,7 +209,9 @@ class Engine:
         self, items: Iterator[Article | Rejection], progress: Progress | None, report: LoadReport
     ) -> None:
         with self._write_lock, self.store.bulk():
-            while batch := list(islice(items, SAVE_BATCH)):
+            # Each save costs a pass over the database's documents (TinyDB re-keys its
+            # table): batches grow with it, by a tenth, so a load's passes stay few.
+            while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 10))):
                 articles = [item for item in batch if isinstance(item, Article)]
                 report.rejected.extend(item for item in batch if isinstance(item, Rejection))
                 self.store.save(articles, report)

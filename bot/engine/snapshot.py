@@ -47,10 +47,16 @@ class Snapshot:
     blob_bytes: int
     spans: dict[str, tuple[int, int]]
     crc: int  # CRC-32 of the blob's first ``blob_bytes`` bytes: damage is never served
+    live_bytes: int = -1  # the spans' total length (-1: count them)
+
+    def __post_init__(self) -> None:
+        if self.live_bytes < 0:
+            self.live_bytes = sum(length for _at, length in self.spans.values())
 
     def forget(self, doc_id: int) -> None:
         """The document's text changed or it was removed: its span no longer applies."""
-        self.spans.pop(str(doc_id), None)
+        _at, length = self.spans.pop(str(doc_id), (0, 0))
+        self.live_bytes -= length
 
 
 def snapshot_path(db_path: Path) -> Path:
@@ -142,7 +148,7 @@ def append_texts(
     path = snapshot_path(db_path)
     path.mkdir(exist_ok=True)
     docs: dict[str, dict] = tables.get(table, {})
-    fd, snapshot = _open_appendable(path, previous, docs, signature) or _fresh_blob(
+    fd, snapshot = _open_appendable(path, previous, signature) or _fresh_blob(
         path, mode_of(db_path), signature
     )
     with os.fdopen(fd, "ab") as blob:
@@ -152,6 +158,7 @@ def append_texts(
                 snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
                 blob.write(text)
                 snapshot.blob_bytes += len(text)
+                snapshot.live_bytes += len(text)
                 snapshot.crc = zlib.crc32(text, snapshot.crc)
         blob.flush()
         if sync:  # of every write to the file, these appends included
@@ -160,23 +167,22 @@ def append_texts(
 
 
 def _open_appendable(
-    path: Path, previous: Snapshot | None, docs: dict, signature: FileSignature | None
+    path: Path, previous: Snapshot | None, signature: FileSignature | None
 ) -> tuple[int, Snapshot] | None:
-    """``previous``'s blob opened for appending, with only the spans still in use, if the
-    blob is exactly as ``previous`` left it and not mostly dead text; else None."""
+    """``previous``'s blob opened for appending, if the blob is exactly as ``previous``
+    left it and not mostly dead text; else None."""
     if previous is None:
         return None
     try:  # never O_CREAT: a blob deleted meanwhile must not come back empty
         fd = os.open(path / previous.blob, os.O_WRONLY | os.O_APPEND)
     except FileNotFoundError:
         return None
-    spans = {i: span for i, span in previous.spans.items() if i in docs}
-    live = sum(length for _at, length in spans.values())
     size = os.fstat(fd).st_size
-    if size != previous.blob_bytes or size > 2 * live + (1 << 20):
+    if size != previous.blob_bytes or size > 2 * previous.live_bytes + (1 << 20):
         os.close(fd)
         return None
-    return fd, Snapshot(signature, previous.blob, size, spans, previous.crc)
+    spans = dict(previous.spans)
+    return fd, Snapshot(signature, previous.blob, size, spans, previous.crc, previous.live_bytes)
 
 
 def _fresh_blob(
