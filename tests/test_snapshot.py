@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from bench.gen_corpus import generate
+from bot.engine.articles import article_to_doc
 from bot.engine.engine import Engine
 from bot.engine.models import LoadReport
 from bot.engine.snapshot import META, snapshot_path
@@ -196,3 +197,24 @@ def test_texts_stay_on_disk_and_a_write_does_not_read_them_all_into_memory(tmp_p
     on_disk = json.loads(db.read_text())["articles"]
     assert [doc["text"] for doc in on_disk.values()][:2] == [big(1), big(2)]
     assert len(on_disk) == 151 and list(ArticleStore(db).articles()) == parsed(db)
+
+
+def test_a_database_without_a_snapshot_is_read_as_a_stream_into_a_new_one(tmp_path):
+    db = tmp_path / "db.json"
+    texts = {f"id{n:04d}": f"Report {n}. " + "A sentence of a long report. " * 10_000
+             for n in range(1, 101)}  # 30 MB of text
+    db.write_text(json.dumps({"feeds": {"1": {"url": "u"}}, "articles": {
+        str(n): article_to_doc(article(n, text=texts[f"id{n:04d}"]), f"fp{n}")
+        for n in range(1, 101)
+    }}))
+    tracemalloc.start()
+    try:
+        store = ArticleStore(db)
+        peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+    assert peak_mb < 30 / 4
+    assert {a.id: a.text for a in store.articles()} == texts
+    assert store.records("feeds") == [{"url": "u"}]
+    assert (snapshot_path(db) / META).exists()
+    assert list(ArticleStore(db).articles()) == list(store.articles())

@@ -27,8 +27,9 @@ from typing import Any
 
 import orjson
 
+from bot.engine import jsonstream
 from bot.engine.articles import TEXT, BlobTexts, without_text
-from bot.engine.storage import FileSignature, fsync_dir, mode_of, replace_file
+from bot.engine.storage import FileSignature, fsync_dir, mode_of, replace_file, signature_of
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # 2: texts as JSON strings
@@ -112,11 +113,50 @@ def write(
     """Snapshot ``tables`` (the file with ``signature``), appending to ``previous``'s blob
     the texts it lacks (a document without one has it in ``texts``). Raises OSError; the
     old snapshot then stays as it was."""
-    path = snapshot_path(db_path)
     snapshot = append_texts(db_path, signature, tables, table, previous, texts)
+    _write_meta(db_path, snapshot, tables, table)
+    return snapshot
+
+
+def build(db_path: Path, table: str) -> Opened:
+    """Snapshot the database file as it is now, reading it as a stream: each text goes to
+    a fresh blob as it is read, so neither the file nor its texts are ever held whole.
+    Raises ValueError for a file that is not a TinyDB database, OSError when it cannot be
+    read or the snapshot cannot be written."""
+    path = snapshot_path(db_path)
+    path.mkdir(exist_ok=True)
+    fd, snapshot = _fresh_blob(path, mode_of(db_path), None)
+    try:
+        with db_path.open("rb") as db, os.fdopen(fd, "ab") as blob:
+            snapshot.signature = signature_of(os.fstat(db.fileno()))
+
+            def keep(doc_id: str, doc: dict) -> dict:
+                if TEXT in doc:
+                    text = orjson.dumps(doc[TEXT])
+                    snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
+                    blob.write(text)
+                    snapshot.blob_bytes += len(text)
+                    snapshot.live_bytes += len(text)
+                    snapshot.crc = zlib.crc32(text, snapshot.crc)
+                return without_text(doc)
+
+            tables = jsonstream.read_tables(db, table, keep) if snapshot.signature[1] else {}
+            blob.flush()
+            os.fsync(blob.fileno())
+        tables.setdefault(table, {})
+        _write_meta(db_path, snapshot, tables, table)
+    except BaseException:
+        (path / snapshot.blob).unlink(missing_ok=True)
+        raise
+    return Opened(snapshot, tables, texts_of(db_path, snapshot))
+
+
+def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table: str) -> None:
+    """Name ``snapshot``'s texts (appended and synced) as the snapshot on disk."""
+    path = snapshot_path(db_path)
     meta = {
         "version": FORMAT_VERSION,
-        "signature": signature,
+        "signature": snapshot.signature,
         "blob": snapshot.blob,
         "blob_bytes": snapshot.blob_bytes,
         "crc": snapshot.crc,
@@ -129,7 +169,6 @@ def write(
     replace_file(path / META, [orjson.dumps(meta)], mode_of(db_path))
     fsync_dir(path)
     _delete_other_blobs(path, snapshot.blob)
-    return snapshot
 
 
 def append_texts(

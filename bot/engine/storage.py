@@ -58,12 +58,12 @@ def _reason(cause: BaseException) -> str:
 
 def file_signature(path: Path) -> FileSignature | None:
     try:
-        return _signature_of(path.stat())
+        return signature_of(path.stat())
     except FileNotFoundError:
         return None
 
 
-def _signature_of(st: os.stat_result) -> FileSignature:
+def signature_of(st: os.stat_result) -> FileSignature:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -121,7 +121,7 @@ class AtomicJSONStorage(Storage):
         """The file's content and the signature of exactly the file read (a rename
         meanwhile cannot pair one file's signature with another's content)."""
         with self.path.open("rb") as file:
-            signature = _signature_of(os.fstat(file.fileno()))
+            signature = signature_of(os.fstat(file.fileno()))
             data = orjson.loads(file.read()) if signature[1] else {}
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, not {type(data).__name__}")

@@ -112,14 +112,27 @@ class ArticleStore:
         by parsing it (then snapshot it, so the next start need not)."""
         signature = file_signature(self.path)
         opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
+        if opened is None and signature is not None:
+            opened = self._snapshot_afresh()
         if opened is not None:
             self._snapshot = opened.snapshot
-            self._storage.adopt(opened.tables, signature, opened.texts)
+            self._storage.adopt(opened.tables, opened.snapshot.signature, opened.texts)
         else:
             self._storage.reload()
             self._snapshot = None
         self._index_documents()
         self._save_snapshot()
+
+    def _snapshot_afresh(self) -> snapshot.Opened | None:
+        """The file read as a stream into a new snapshot; None when no snapshot can be
+        written (the file is then parsed whole)."""
+        try:
+            return snapshot.build(self.path, ARTICLES)
+        except ValueError as exc:
+            raise StorageError("read", self.path, exc) from exc
+        except OSError as exc:
+            log.warning("could not snapshot the database %s: %s", self.path, exc)
+            return None
 
     def _save_snapshot(self) -> None:
         """Bring the snapshot up to the file in memory, then let go of the texts it now
