@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -202,3 +203,29 @@ def test_a_failed_bulk_session_keeps_what_was_written_and_the_store_works_on(
     assert list(ArticleStore(db).articles()) == [article(1), article(2)]
     store.save([article(3)], LoadReport())
     assert list(ArticleStore(db).articles()) == [article(1), article(2), article(3)]
+
+
+def test_other_writers_get_in_during_a_long_bulk_session(tmp_path, monkeypatch):
+    """The bot writing while `newsbot load` runs: the session lets go of the lock often."""
+    monkeypatch.setattr(store_module, "LOCK_HOLD_S", 0.3)
+    db = tmp_path / "db.json"
+    loader, bot = ArticleStore(db), ArticleStore(db)  # two file locks, like two processes
+    bot._lock.timeout = 5  # fails the test rather than waiting out the whole session
+    session_over = threading.Event()
+
+    def bulk_load() -> None:
+        with loader.bulk():
+            for n in range(1, 41):
+                loader.save([article(n)], LoadReport())
+                time.sleep(0.05)
+        session_over.set()
+
+    thread = threading.Thread(target=bulk_load)
+    thread.start()
+    time.sleep(0.1)
+    bot.update_records("feeds", lambda rows: [*rows, {"url": "https://example.com/feed"}])
+    assert not session_over.is_set()  # it got in during the session
+    thread.join()
+    reopened = ArticleStore(db)
+    assert reopened.records("feeds") == [{"url": "https://example.com/feed"}]
+    assert list(reopened.articles()) == [article(n) for n in range(1, 41)]

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
 MIN_REWRITE = 2_000  # within bulk(), documents saved before the file is first rewritten
+# Within bulk(), the file is written and the lock let go this often at least, so other
+# writers (the bot, while `newsbot load` runs) wait well under LOCK_TIMEOUT_S.
+LOCK_HOLD_S = 30.0
+LET_IN_S = 0.2  # long enough for a waiting writer's next try (filelock polls every 0.05 s)
 
 
 def _synchronised(method: Callable) -> Callable:
@@ -61,6 +66,7 @@ class ArticleStore:
         self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
         self._view: Articles | None = None
         self._unwritten: int | None = None  # within bulk(): documents saved, not written
+        self._locked_at = 0.0  # within bulk(): when the file lock was last taken
         self._load()
 
     # -- reading -------------------------------------------------------------------------
@@ -205,6 +211,7 @@ class ArticleStore:
             with self._mutex:
                 self.refresh()
                 self._unwritten = 0
+                self._locked_at = time.monotonic()
             try:
                 yield
                 with self._mutex:
@@ -226,8 +233,22 @@ class ArticleStore:
             return
         self._unwritten += self._apply(articles, report)
         self._stage_texts()
-        if self._unwritten >= max(len(self._by_id) - self._unwritten, MIN_REWRITE):
+        if time.monotonic() - self._locked_at > LOCK_HOLD_S:
             self._commit()
+            self._let_others_write()
+        elif self._unwritten >= max(len(self._by_id) - self._unwritten, MIN_REWRITE):
+            self._commit()
+
+    def _let_others_write(self) -> None:
+        """Within bulk(), everything written: let go of the file lock for a moment."""
+        self._lock.release()
+        time.sleep(LET_IN_S)
+        try:
+            self._lock.acquire()
+        except OSError as exc:  # filelock.Timeout (bulk()'s release is then a no-op)
+            raise StorageError("write", self.path, exc) from exc
+        self._locked_at = time.monotonic()
+        self.refresh()  # what they wrote, under ours
 
     def _commit(self) -> None:
         self._storage.flush()
