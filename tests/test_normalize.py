@@ -22,6 +22,7 @@ from bot.engine.normalize import (
     parse_published,
 )
 from bot.engine.normalize import _folded_fingerprint as folded_fingerprint
+from bot.engine.text import WORD_RE, words
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -308,3 +309,17 @@ def test_build_article_text_limit() -> None:
     assert build(title="T", text="x" * (MAX_TEXT_CHARS + 1)) == Rejection(
         "in.json", "text too long (1000001 chars, limit 1000000)"
     )
+
+
+# -- words ------------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09 '’._-\n\u00e9\u0130")) | st.text())
+def test_the_ascii_word_shortcut_splits_as_the_unicode_pattern(text: str) -> None:
+    assert words(text) == WORD_RE.findall(text.lower())
+
+
+def test_words() -> None:
+    assert words("The U.S. didn't—can’t say; 3.5% of C-SPAN") == [
+        "the", "u.s", "didn't", "can’t", "say", "3.5", "of", "c", "span"
+    ]

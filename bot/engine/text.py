@@ -10,6 +10,9 @@ import Stemmer
 from sentencex import segment
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*", re.UNICODE)
+# The same on ASCII lower-case text (most sentences), in a third less time: indexing
+# 8 million sentences spends most of its time here.
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
 
 # English stopwords plus the words every question is made of: they say what is asked,
 # not what the answer sentence contains.
@@ -35,7 +38,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens; apostrophes and inner dots stay ("u.s", "don't")."""
-    return WORD_RE.findall(text.lower())
+    lowered = text.lower()
+    return (_ASCII_WORD_RE if lowered.isascii() else WORD_RE).findall(lowered)
 
 
 @lru_cache(maxsize=500_000)
