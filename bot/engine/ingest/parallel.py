@@ -4,36 +4,30 @@ caller, in the same order as ``iter_paths`` gives them.
 Parsing (decoding, cleaning, fingerprinting) takes about as long as storing, so on a
 two-core machine a loader that parses in one process while another stores nearly doubles
 its rate. A file is the unit of work (files are capped at 64 MiB); stdin is read here.
-Workers are spawned, not forked: a fork of a threaded process can deadlock.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import threading
-import time
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from bot.engine.ingest import STDIN, Item, parse_path, walk
 from bot.engine.models import Rejection
+from bot.engine.workers import cores, in_order
 
 log = logging.getLogger(__name__)
 # Starting a worker costs about as much as parsing 20 MB: smaller loads are parsed here.
 PARALLEL_MIN_BYTES = 32 << 20
-PARENT_CHECK_S = 0.5
 
 
 def default_workers() -> int:
     """All cores but the one that stores."""
-    return max(1, (os.cpu_count() or 1) - 1)
+    return max(1, cores() - 1)
 
 
 def iter_paths_parallel(
@@ -56,36 +50,14 @@ def iter_paths_parallel(
         return
     done = 0
     try:
-        for items in _in_workers(entries, workers, now, stdin):
+        here = partial(_here_only, now=now, stdin=stdin)
+        for items in in_order(entries, partial(_parse_file, now=now), workers, here):
             yield from items
             done += 1
     except (BrokenProcessPool, OSError) as exc:
         log.warning("parsing in worker processes failed (%s): parsing here", exc)
         for entry in entries[done:]:
             yield from _here(entry, now, stdin)
-
-
-def _in_workers(
-    entries: list[Path | Rejection], workers: int, now: datetime, stdin: BinaryIO | None
-) -> Iterator[list[Item]]:
-    """Each entry's items, in order."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
-    ) as pool:
-        ahead: deque[Future[list[Item]] | Path | Rejection] = deque()
-        queued = iter(entries)
-        for entry in queued:
-            ahead.append(entry if _local(entry) else pool.submit(_parse_file, entry, now))
-            if len(ahead) > workers:
-                break
-        while ahead:
-            head = ahead.popleft()
-            items = head.result() if isinstance(head, Future) else list(_here(head, now, stdin))
-            entry = next(queued, None)
-            if entry is not None:
-                ahead.append(entry if _local(entry) else pool.submit(_parse_file, entry, now))
-            yield items
 
 
 def _size(path: Path | Rejection) -> int:
@@ -106,15 +78,9 @@ def _here(entry: Path | Rejection, now: datetime, stdin: BinaryIO | None) -> Ite
         yield from parse_path(entry, now, stdin)
 
 
-def _exit_with(parent: int) -> None:
-    """End this worker when the loader is gone (killed, say): nothing else would."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+def _here_only(entry: Path | Rejection, now: datetime, stdin: BinaryIO | None) -> list[Item] | None:
+    """What cannot go to a worker: a rejection, or stdin."""
+    return list(_here(entry, now, stdin)) if _local(entry) else None
 
 
 def _parse_file(path: Path, now: datetime) -> list[Item]:
