@@ -138,7 +138,9 @@ def test_the_index_cache_is_reused_and_rebuilt_when_data_changes(tmp_path, monke
 
     builds = []
     real_build = cache.build_index
-    monkeypatch.setattr(cache, "build_index", lambda arts: builds.append(1) or real_build(arts))
+    monkeypatch.setattr(
+        cache, "build_index", lambda arts, **kw: builds.append(1) or real_build(arts, **kw)
+    )
     Engine(ArticleStore(db)).warm_up()
     assert builds == []  # loaded from the cache
     other = Engine(ArticleStore(db))

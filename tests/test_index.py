@@ -8,6 +8,7 @@ import pytest
 from scipy import sparse
 
 from bench.gen_corpus import generate
+from bot.engine import index as index_module
 from bot.engine import postings as postings_module
 from bot.engine.index import build_index
 from bot.engine.postings import Postings, TermMajor
@@ -52,22 +53,32 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
 
 
-def test_building_a_part_at_a_time_gives_the_same_index(tmp_path):
+def assert_same_index(got, want) -> None:
+    for name in ("sent_article", "sent_start", "sent_end", "article_first", "article_story",
+                 "article_day", "sent_question"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    for name in ("sentences", "article_postings"):
+        got_postings, want_postings = getattr(got, name), getattr(want, name)
+        assert got_postings.n_docs == want_postings.n_docs
+        for array in ("indptr", "docs", "weights"):
+            np.testing.assert_array_equal(
+                getattr(got_postings, array), getattr(want_postings, array)
+            )
+    assert got.term_ids == want.term_ids and got.vocabulary == want.vocabulary
+
+
+def test_building_a_run_at_a_time_or_in_workers_gives_the_same_index(
+    tmp_path, monkeypatch, caplog
+):
     corpus = write_jsonl(tmp_path / "corpus.jsonl", generate(120, seed=4))
     articles = engine_at(tmp_path / "db.json", corpus).store.articles()
-    whole = build_index(articles, part_sentences=10**9)
-    assert whole.n_sentences > 5_000
-    for part_sentences in (1, 37, 2_000):
-        parts = build_index(articles, part_sentences=part_sentences)
-        for name in ("sent_article", "sent_start", "sent_end", "article_first",
-                     "article_story", "article_day", "sent_question"):
-            np.testing.assert_array_equal(getattr(parts, name), getattr(whole, name))
-        for name in ("sentences", "article_postings"):
-            got, want = getattr(parts, name), getattr(whole, name)
-            assert got.n_docs == want.n_docs
-            for array in ("indptr", "docs", "weights"):
-                np.testing.assert_array_equal(getattr(got, array), getattr(want, array))
-        assert parts.term_ids == whole.term_ids and parts.vocabulary == whole.vocabulary
+    whole = build_index(articles, part_articles=10**9)
+    assert whole.n_sentences > 5_000 and len(whole.term_ids) > 1_000
+    for part_articles in (1, 7, 50):
+        assert_same_index(build_index(articles, part_articles=part_articles), whole)
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_ARTICLES", 100)
+    assert_same_index(build_index(articles, part_articles=13, workers=2), whole)
+    assert "worker" not in caplog.text  # built by the workers, not in this process after all
 
 
 def test_bm25_weights_of_a_tiny_index():

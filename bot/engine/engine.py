@@ -35,6 +35,7 @@ from bot.engine.models import (
 from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import MIN_CONFIDENCE
 from bot.engine.store import ArticleStore
+from bot.engine.workers import cores
 
 SAVE_BATCH = 2_000  # the fewest articles parsed ahead of storing them during a load
 Progress = Callable[[int], None]  # called with the number of items just processed
@@ -47,8 +48,11 @@ class Engine:
         min_confidence: float = MIN_CONFIDENCE,
         cache_index: bool = True,
         serve_stale: bool = False,
+        index_workers: int | None = None,
     ) -> None:
         self.store = store
+        # Processes tokenizing a large archive (None: one per core; 0: this one alone).
+        self.index_workers = cores() if index_workers is None else index_workers
         self.index_path = cache_path(store.path) if cache_index else None
         self.min_confidence = min_confidence
         self.serve_stale = serve_stale
@@ -78,7 +82,7 @@ class Engine:
                     return self._index  # another thread built it meanwhile
                 articles, key = self.store.articles(), self.store.content_key()
                 self._stale = False
-            index = load_or_build(articles, key, self.index_path)
+            index = load_or_build(articles, key, self.index_path, self.index_workers)
             built = (index, Corrector(index))
             with self._state_lock:
                 self._index = built

@@ -6,16 +6,26 @@ Sentences are kept as offsets into their article's text, so each text is held on
 
 from __future__ import annotations
 
+import logging
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
 
 from bot.engine.articles import Articles
+from bot.engine.models import Article
 from bot.engine.postings import Postings, TermMajor
 from bot.engine.text import is_stopword, sentence_spans, stem, words
+from bot.engine.workers import in_order
+
+log = logging.getLogger(__name__)
 
 # Length normalisation: weak for sentences (a long sentence that matches usually carries
 # the answer with it; b=0.2 beat 0.75 by 3 points of hit@1 on news questions), the usual
@@ -23,9 +33,11 @@ from bot.engine.text import is_stopword, sentence_spans, stem, words
 SENTENCE_B = 0.2
 ARTICLE_B = 0.75
 TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
-# Sentences tokenized before their counts are compacted into a part of the postings: the
+# Articles tokenized before their counts are compacted into a part of the postings: the
 # raw terms of all 8 million sentences of 100,000 articles would take 1.2 GB.
-PART_SENTENCES = 500_000
+PART_ARTICLES = 2_000
+# From this many articles, worker processes tokenize (starting them costs about a second).
+PARALLEL_MIN_ARTICLES = 20_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -61,120 +73,169 @@ def story_key(text: str) -> str:
     return " ".join(found[10:60] if len(found) >= 30 else found)
 
 
-class _Terms:
-    """Term ids of texts, and how often each surface word occurs (for typo correction)."""
+class Tokens(NamedTuple):
+    """A run of articles tokenized (here or in a worker process), term ids local to the run
+    and numbered in order of first appearance, so runs merge into the index a sequential
+    pass would build."""
 
-    def __init__(self) -> None:
-        self.term_ids: dict[str, int] = {}
-        self.vocabulary: Counter[str] = Counter()
-        self._word_term: dict[str, int] = {}  # surface word -> term id: each stemmed once
+    terms: list[str]  # local term id -> stemmed term
+    words: dict[str, int]  # indexed surface word -> occurrences, in order of appearance
+    sent_terms: array  # each sentence's local term ids, one sentence after another
+    sent_sizes: array  # terms per sentence
+    sent_start: array
+    sent_end: array
+    sent_question: array
+    article_sentences: array  # sentences per article
+    title_terms: array  # each title's local term ids, one after another
+    title_sizes: array
+    stories: list[str]  # story_key of each article
 
-    def ids_of(self, text: str) -> list[int]:
+
+def tokenize(articles: list[tuple[str, str]]) -> Tokens:
+    """Tokens of (text, title) pairs."""
+    term_ids: dict[str, int] = {}
+    word_term: dict[str, int] = {}  # surface word -> local term id, -1 for a stopword
+    vocabulary: Counter[str] = Counter()
+
+    def ids_of(text: str) -> list[int]:
         found = words(text)
-        for word in set(found).difference(self._word_term):
-            self._word_term[word] = -1 if is_stopword(word) else self.term_ids.setdefault(
-                stem(word), len(self.term_ids)
-            )
-        self.vocabulary.update(found)
-        return [t for t in map(self._word_term.__getitem__, found) if t >= 0]
+        for word in dict.fromkeys(found):  # in order of appearance: ids are reproducible
+            if word not in word_term:
+                word_term[word] = -1 if is_stopword(word) else term_ids.setdefault(
+                    stem(word), len(term_ids)
+                )
+        vocabulary.update(found)
+        return [t for t in map(word_term.__getitem__, found) if t >= 0]
 
-    def indexed_vocabulary(self) -> dict[str, int]:
-        return {w: n for w, n in self.vocabulary.items() if self._word_term[w] >= 0}
-
-
-@dataclass
-class _Part:
-    """The raw terms of a run of consecutive articles' sentences and titles, in compact C
-    arrays (not lists of Python ints), until ``close`` turns them into term counts."""
-
-    first_sentence: int
-    first_article: int
-    n_articles: int = 0
-    sent_ends: array = field(default_factory=lambda: array("q", [0]))
-    sent_terms: array = field(default_factory=lambda: array("i"))
-    sent_article: array = field(default_factory=lambda: array("i"))  # article within the part
-    title_rows: array = field(default_factory=lambda: array("i"))
-    title_terms: array = field(default_factory=lambda: array("i"))
-
-    def close(self, n_terms: int) -> tuple[TermMajor, TermMajor, np.ndarray, np.ndarray]:
-        """Sentence and article term counts, and their lengths (float32)."""
-        n_sent, n_articles = len(self.sent_article), self.n_articles
-        sentences = sparse.csr_matrix(
-            (np.ones(len(self.sent_terms), np.float32), np.frombuffer(self.sent_terms, np.int32),
-             np.frombuffer(self.sent_ends, np.int64)),
-            shape=(n_sent, n_terms),
-        )
-        sentences.sum_duplicates()
-        membership = sparse.csr_matrix(
-            (np.ones(n_sent, np.float32),
-             (np.frombuffer(self.sent_article, np.int32), np.arange(n_sent))),
-            shape=(n_articles, n_sent),
-        )
-        titles = sparse.csr_matrix(
-            (np.ones(len(self.title_rows), np.float32),
-             (np.frombuffer(self.title_rows, np.int32), np.frombuffer(self.title_terms, np.int32))),
-            shape=(n_articles, n_terms),
-        )
-        articles = (membership @ sentences + titles).tocsr()
-        return (
-            TermMajor.of(sentences, self.first_sentence),
-            TermMajor.of(articles, self.first_article),
-            np.asarray(sentences.sum(axis=1), np.float32).ravel(),
-            np.asarray(articles.sum(axis=1), np.float32).ravel(),
-        )
+    tokens = Tokens(
+        [], {}, array("i"), array("i"), array("i"), array("i"), array("b"), array("i"),
+        array("i"), array("i"), [],
+    )
+    for text, title in articles:
+        spans = list(sentence_spans(text))
+        for start, end in spans:
+            ids = ids_of(text[start:end])
+            tokens.sent_terms.extend(ids)
+            tokens.sent_sizes.append(len(ids))
+            tokens.sent_start.append(start)
+            tokens.sent_end.append(end)
+            tokens.sent_question.append(text[end - 1] == "?")
+        tokens.article_sentences.append(len(spans))
+        title_ids = ids_of(title)
+        tokens.title_terms.extend(title_ids)
+        tokens.title_sizes.append(len(title_ids))
+        tokens.stories.append(story_key(text))
+    tokens.terms.extend(term_ids)
+    tokens.words.update((w, n) for w, n in vocabulary.items() if word_term[w] >= 0)
+    return tokens
 
 
-def build_index(articles: Articles, part_sentences: int = PART_SENTENCES) -> Index:
-    terms = _Terms()
-    sent_article, starts, ends, article_first = array("i"), array("i"), array("i"), array("i")
-    article_day, sent_question, article_story = array("i"), array("b"), array("i")
-    stories: dict[str, int] = {}
+def _counts(
+    tokens: Tokens, ids: np.ndarray, first_sentence: int, first_article: int, n_terms: int
+) -> tuple[TermMajor, TermMajor, np.ndarray, np.ndarray]:
+    """Sentence and article term counts of one run (``ids``: its local term ids -> global
+    ones), and their lengths (float32)."""
+    n_sent, n_articles = len(tokens.sent_sizes), len(tokens.stories)
+    sent_ends = np.zeros(n_sent + 1, np.int64)
+    np.cumsum(np.frombuffer(tokens.sent_sizes, np.int32), out=sent_ends[1:])
+    sentences = sparse.csr_matrix(
+        (np.ones(len(tokens.sent_terms), np.float32),
+         ids[np.frombuffer(tokens.sent_terms, np.int32)], sent_ends),
+        shape=(n_sent, n_terms),
+    )
+    sentences.sum_duplicates()
+    article_of = np.repeat(
+        np.arange(n_articles, dtype=np.int32), np.frombuffer(tokens.article_sentences, np.int32)
+    )
+    membership = sparse.csr_matrix(
+        (np.ones(n_sent, np.float32), (article_of, np.arange(n_sent))),
+        shape=(n_articles, n_sent),
+    )
+    title_of = np.repeat(
+        np.arange(n_articles, dtype=np.int32), np.frombuffer(tokens.title_sizes, np.int32)
+    )
+    titles = sparse.csr_matrix(
+        (np.full(len(title_of), TITLE_REPEAT, np.float32),
+         (title_of, ids[np.frombuffer(tokens.title_terms, np.int32)])),
+        shape=(n_articles, n_terms),
+    )
+    articles = (membership @ sentences + titles).tocsr()
+    return (
+        TermMajor.of(sentences, first_sentence),
+        TermMajor.of(articles, first_article),
+        np.asarray(sentences.sum(axis=1), np.float32).ravel(),
+        np.asarray(articles.sum(axis=1), np.float32).ravel(),
+    )
+
+
+def build_index(
+    articles: Articles, part_articles: int = PART_ARTICLES, workers: int = 0
+) -> Index:
+    """The index of ``articles``, tokenized a run of ``part_articles`` at a time, by
+    ``workers`` processes for an archive of PARALLEL_MIN_ARTICLES or more."""
+    if workers and len(articles) >= PARALLEL_MIN_ARTICLES:
+        try:
+            return _build(articles, part_articles, partial(in_order, workers=workers))
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("indexing in worker processes failed (%s): indexing here", exc)
+    return _build(articles, part_articles, lambda runs, run: map(run, runs))
+
+
+def _runs(articles: Iterable[Article], size: int) -> Iterator[list[tuple[str, str]]]:
+    """(text, title) of ``size`` articles at a time."""
+    remaining = iter(articles)
+    while run := [(a.text, a.title) for a in islice(remaining, size)]:
+        yield run
+
+
+def _build(
+    articles: Articles,
+    part_articles: int,
+    runner: Callable[[Iterable[list[tuple[str, str]]], Callable], Iterable[Tokens]],
+) -> Index:
+    term_ids: dict[str, int] = {}
+    vocabulary: Counter[str] = Counter()
+    sent_start, sent_end, sent_question = array("i"), array("i"), array("b")
+    article_sentences: list[np.ndarray] = []
+    article_story, stories = array("i"), {}
     sentence_parts: list[TermMajor] = []
     article_parts: list[TermMajor] = []
     sentence_lengths: list[np.ndarray] = []
     article_lengths: list[np.ndarray] = []
+    first_sentence = first_article = 0
+    for tokens in runner(_runs(articles, part_articles), tokenize):
+        ids = np.fromiter(
+            (term_ids.setdefault(t, len(term_ids)) for t in tokens.terms), np.int32,
+            len(tokens.terms),
+        )
+        vocabulary.update(tokens.words)
+        counts = _counts(tokens, ids, first_sentence, first_article, max(len(term_ids), 1))
+        for kept, part in zip(
+            (sentence_parts, article_parts, sentence_lengths, article_lengths), counts,
+            strict=True,
+        ):
+            kept.append(part)
+        sent_start.extend(tokens.sent_start)
+        sent_end.extend(tokens.sent_end)
+        sent_question.extend(tokens.sent_question)
+        article_sentences.append(np.frombuffer(tokens.article_sentences, np.int32))
+        article_story.extend(stories.setdefault(key, len(stories)) for key in tokens.stories)
+        first_sentence += len(tokens.sent_sizes)
+        first_article += len(tokens.stories)
 
-    def close(part: _Part) -> None:
-        sentences, articles_, s_lengths, a_lengths = part.close(max(len(terms.term_ids), 1))
-        sentence_parts.append(sentences)
-        article_parts.append(articles_)
-        sentence_lengths.append(s_lengths)
-        article_lengths.append(a_lengths)
-
-    part = _Part(0, 0)
-    for number, article in enumerate(articles):
-        if len(part.sent_article) >= part_sentences:
-            close(part)
-            part = _Part(len(sent_article), number)
-        local = number - part.first_article
-        part.n_articles += 1
-        article_first.append(len(sent_article))
-        article_story.append(stories.setdefault(story_key(article.text), len(stories)))
-        article_day.append(article.published.toordinal() if article.published else 0)
-        for start, end in sentence_spans(article.text):
-            part.sent_terms.extend(terms.ids_of(article.text[start:end]))
-            part.sent_ends.append(len(part.sent_terms))
-            part.sent_article.append(local)
-            sent_article.append(number)
-            starts.append(start)
-            ends.append(end)
-            sent_question.append(article.text[end - 1] == "?")
-        title_ids = terms.ids_of(article.title)
-        part.title_rows.extend([local] * len(title_ids) * TITLE_REPEAT)
-        part.title_terms.extend(title_ids * TITLE_REPEAT)
-    article_first.append(len(sent_article))
-    close(part)
-    del part
-
-    n_terms = max(len(terms.term_ids), 1)
+    per_article = np.concatenate([np.zeros(1, np.int32), *article_sentences])
+    n_terms = max(len(term_ids), 1)
     return Index(
         articles=articles,
-        sent_article=np.frombuffer(sent_article, np.int32),
-        sent_start=np.frombuffer(starts, np.int32),
-        sent_end=np.frombuffer(ends, np.int32),
-        article_first=np.frombuffer(article_first, np.int32),
+        sent_article=np.repeat(np.arange(len(articles), dtype=np.int32), per_article[1:]),
+        sent_start=np.frombuffer(sent_start, np.int32),
+        sent_end=np.frombuffer(sent_end, np.int32),
+        article_first=np.cumsum(per_article, dtype=np.int32),
         article_story=np.frombuffer(article_story, np.int32),
-        article_day=np.frombuffer(article_day, np.int32),
+        article_day=np.fromiter(
+            (h.published.toordinal() if h.published else 0 for h in articles.headers()),
+            np.int32, len(articles),
+        ),
         sent_question=np.frombuffer(sent_question, np.int8).astype(bool),
         sentences=Postings.from_parts(
             sentence_parts, n_terms, _joined(sentence_lengths), SENTENCE_B
@@ -182,8 +243,8 @@ def build_index(articles: Articles, part_sentences: int = PART_SENTENCES) -> Ind
         article_postings=Postings.from_parts(
             article_parts, n_terms, _joined(article_lengths), ARTICLE_B
         ),
-        term_ids=terms.term_ids,
-        vocabulary=terms.indexed_vocabulary(),
+        term_ids=term_ids,
+        vocabulary=dict(vocabulary),
     )
 
 

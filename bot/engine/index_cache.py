@@ -32,15 +32,15 @@ def cache_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".index")
 
 
-def load_or_build(articles: Articles, key: str, path: Path | None) -> Index:
+def load_or_build(articles: Articles, key: str, path: Path | None, workers: int = 0) -> Index:
     """The cached index when it was built from the articles ``key`` names, else a fresh
-    one (then cached)."""
+    one (then cached), tokenized by ``workers`` processes if it is large."""
     key = f"v{FORMAT_VERSION}:{key}"
     if path is not None:
         cached = _load(path, key, articles)
         if cached is not None:
             return cached
-    index = build_index(articles)
+    index = build_index(articles, workers=workers)
     if path is not None:
         try:
             _save(index, path, key)
