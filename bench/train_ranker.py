@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
 from bot.engine import features  # noqa: E402
+from bot.engine.answer import pick  # noqa: E402
 from bot.engine.query import Corrector, analyse  # noqa: E402
-from bot.engine.ranking import first_stage  # noqa: E402
+from bot.engine.ranking import Hit, first_stage  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
 NEGATIVES_PER_POSITIVE = 20
@@ -41,10 +42,12 @@ WEIGHTS_FILE = ROOT / "bot" / "engine" / "ranker_weights.py"
 
 @dataclass
 class Question:
-    """One question's candidates: features, whether each is right, and its story."""
+    """One question's candidates: features, whether each is right, where each sits
+    (its sentence, its window's first and last sentence, its article) and its story."""
 
     x: np.ndarray
     right: np.ndarray
+    windows: np.ndarray
     stories: np.ndarray
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
@@ -63,6 +66,8 @@ def collect(engine, questions: list[dict]) -> list[Question]:
         out.append(Question(
             features.matrix(query, index, candidates),
             np.array([any(a in t for a in answers) for t in texts], bool),
+            np.array([(c.sentence, c.first, c.last, c.article) for c in candidates], int)
+            .reshape(-1, 4),
             np.array([index.article_story[c.article] for c in candidates], int),
             len(query.unknown_names),
             any(a in corpus for a in answers),
@@ -96,20 +101,19 @@ def fit(questions: list[Question]) -> np.ndarray:
 
 
 def outcomes(questions: list[Question], weights: np.ndarray | None) -> np.ndarray:
-    """Per question: the best score, right at 1, right at 3 (one excerpt per story);
-    ``None`` keeps the first stage's order."""
+    """Per question: the best score, right at 1, right at 3 (the excerpts ``answer.pick``
+    would cite); ``None`` keeps the first stage's order."""
     rows = []
     for q in questions:
         if not len(q.x):
             rows.append((-np.inf, False, False))
             continue
         scores = np.zeros(len(q.x)) if weights is None else q.x @ weights
-        chosen: list[int] = []
-        for i in np.argsort(-scores, kind="stable").tolist():
-            if q.stories[i] not in {q.stories[c] for c in chosen}:
-                chosen.append(i)
-            if len(chosen) == 3:
-                break
+        order = np.argsort(-scores, kind="stable").tolist()
+        hits = [Hit(*q.windows[i].tolist(), float(scores[i])) for i in order]
+        story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
+        at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
+        chosen = [at[hit.sentence] for hit in pick(hits, story.__getitem__)]
         rows.append((scores[chosen[0]], q.right[chosen[0]], q.right[chosen].any()))
     return np.array(rows, float)
 

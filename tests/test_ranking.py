@@ -93,3 +93,27 @@ def test_confidence_is_a_probability_that_falls_for_unknown_names(tmp_path):
     best_known, best_unknown = rank(known, index)[0], rank(unknown, index)[0]
     assert 0.0 < answer_confidence(known, best_known) < 1.0
     assert answer_confidence(unknown, best_unknown) < answer_confidence(known, best_known)
+
+
+def test_a_second_passage_of_a_cited_report_is_cited_but_never_a_copy_of_it(tmp_path):
+    filler = " ".join(f"Crowds walked the valley road for hour {n} of the day." for n in range(8))
+    report = (
+        "The Varnley dam opened on Tuesday after a decade of delays, the water board said."
+        f"\n\n{filler}\n\n"
+        "Once full, the Varnley dam will hold 41 million cubic metres of water, the board said."
+    )
+    engine = loaded(tmp_path, [
+        record("herald-dam", "2024-06-05", report, "Varnley dam opens"),
+        record("wire-dam", "2024-06-05", report, "Varnley dam opens"),
+        record("post-dam", "2024-06-05", "The Varnley council met to discuss the dam budget."),
+        record("times-dam", "2024-06-05", "Water in the Varnley valley is scarce in summer."),
+    ])
+    answer = engine.ask("How much water will the Varnley dam hold once it opened?",
+                        datetime(2024, 6, 6, tzinfo=UTC))
+    copies = {"https://example.com/herald-dam", "https://example.com/wire-dam"}
+    cited = [e.citation.url for e in answer.excerpts]
+    assert len(cited) == 3 and cited[0] == cited[1] and cited[0] in copies
+    assert cited[2] not in copies
+    assert "41 million" in " ".join(e.text for e in answer.excerpts[:2])
+    first, second = (set(e.text.split(". ")) for e in answer.excerpts[:2])
+    assert not first & second  # two passages, no sentence shown twice

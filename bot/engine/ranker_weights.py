@@ -24,8 +24,8 @@ WEIGHTS = {
     "log_span": 0.036733,
 }
 CONFIDENCE = {
-    "best_score": 0.731608,
-    "unknown_names": -15.381920,
-    "bias": -4.855094,
+    "best_score": 0.740785,
+    "unknown_names": -15.440159,
+    "bias": -4.830058,
 }
-MIN_CONFIDENCE = 0.064
+MIN_CONFIDENCE = 0.067
