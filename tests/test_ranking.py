@@ -10,7 +10,7 @@ from bot.engine import features
 from bot.engine.answer import answer_confidence
 from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import CONFIDENCE, WEIGHTS
-from bot.engine.ranking import first_stage, rank
+from bot.engine.ranking import MAX_EXCERPT_CHARS, first_stage, rank
 from tests.support import engine_at
 
 
@@ -117,3 +117,14 @@ def test_a_second_passage_of_a_cited_report_is_cited_but_never_a_copy_of_it(tmp_
     assert "41 million" in " ".join(e.text for e in answer.excerpts[:2])
     first, second = (set(e.text.split(". ")) for e in answer.excerpts[:2])
     assert not first & second  # two passages, no sentence shown twice
+
+
+def test_the_previous_neighbour_joins_the_excerpt_first_when_only_one_fits(tmp_path):
+    before = "Harriet Ollander, the harbour master of Quenby, spoke to reporters " * 2
+    match = "She said the new Quenby lighthouse will shine its beam across the bay from May, " * 2
+    after = "Fishing crews of the town have asked for a brighter light for many years now " * 3
+    engine = loaded(tmp_path, [record("herald-light", "2024-04-02",
+                                      f"{before}.\n\n{match}.\n\n{after}.")])
+    assert len(before + match + after) > MAX_EXCERPT_CHARS
+    [excerpt] = engine.ask("When will the Quenby lighthouse shine across the bay?").excerpts
+    assert "Harriet Ollander" in excerpt.text and "Fishing crews" not in excerpt.text
