@@ -4,15 +4,15 @@
 
 For every question, the engine's own first stage picks candidates and ``features`` describes
 them; a candidate is right when its excerpt holds one of the answers (score.py's rule). A
-pairwise logistic model (each right candidate against up to 20 wrong ones of the same
-question) is fitted on one half of the weeks and scored on the other, both ways round, so
-the printed figures show whether the weights generalise. The confidence (how likely the
-three excerpts hold the answer) is a logistic function of the best score and of the names
-asked about that no article contains, calibrated on the even weeks; the default threshold
-is the highest whose abstentions, on the even weeks, are mostly unanswerable questions and
-hide at most 1% of right answers. ``--write`` stores the even-week fit in
-bot/engine/ranker_weights.py. Nothing here names a question,
-an answer or a word of the set: only the features' weights are learned.
+pairwise logistic model (each right candidate against every wrong one of the same question,
+each question weighing the same) is fitted on one half of the weeks and scored on the other,
+both ways round, so the printed figures show whether the weights generalise. The confidence
+(how likely the three excerpts hold the answer) is a logistic function of the best score and
+of the names asked about that no article contains, calibrated on the even weeks; the default
+threshold is the highest whose abstentions, on the even weeks, are mostly unanswerable
+questions and hide at most 1% of right answers. ``--write`` stores the even-week fit in
+bot/engine/ranker_weights.py. Nothing here names a question, an answer or a word of the set:
+only the features' weights are learned.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bot.engine.query import Corrector, analyse  # noqa: E402
 from bot.engine.ranking import Hit, first_stage  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
-NEGATIVES_PER_POSITIVE = 20
+PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
 MAX_HIDDEN = 0.01  # abstentions may hide at most this share of questions answered right
 WEIGHTS_FILE = ROOT / "bot" / "engine" / "ranker_weights.py"
 
@@ -76,26 +76,28 @@ def collect(engine, questions: list[dict]) -> list[Question]:
 
 
 def fit(questions: list[Question]) -> np.ndarray:
-    """Weights on the raw features (standardisation folded in)."""
+    """Weights on the raw features (standardisation folded in). Every right candidate is
+    paired with every wrong one of its question, and each question weighs the same in
+    total, as it does in hit@k (not more for having many right or wrong candidates)."""
     rows = np.concatenate([q.x for q in questions if len(q.x)])
     scale = rows.std(0) + 1e-9  # pairwise differences need no centring
-    rng = np.random.default_rng(0)
-    differences = []
+    differences, weights = [], []
     for q in questions:
-        right, wrong = np.flatnonzero(q.right), np.flatnonzero(~q.right)
+        right, wrong = q.x[q.right] / scale, q.x[~q.right] / scale
         if not len(right) or not len(wrong):
             continue
-        for r in right:
-            for w in rng.choice(wrong, min(len(wrong), NEGATIVES_PER_POSITIVE), replace=False):
-                differences.append((q.x[r] - q.x[w]) / scale)
-    a = np.array(differences)
+        pairs = (right[:, None, :] - wrong[None, :, :]).reshape(-1, len(scale))
+        differences.append(pairs)
+        weights.append(np.full(len(pairs), PAIRS_PER_QUESTION / len(pairs)))
+    a = np.concatenate(differences)
     a = np.r_[a, -a]
     y = np.r_[np.ones(len(a) // 2), np.zeros(len(a) // 2)]
+    pair_weight = np.tile(np.concatenate(weights), 2)
     w = np.zeros(a.shape[1])
-    for _ in range(30):  # Newton steps on the ridge-penalised log loss
+    for _ in range(30):  # Newton steps on the ridge-penalised, weighted log loss
         p = 1 / (1 + np.exp(-a @ w))
-        gradient = a.T @ (p - y) + L2 * w
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + L2 * np.eye(len(w))
+        gradient = a.T @ (pair_weight * (p - y)) + L2 * w
+        hessian = (a * (pair_weight * p * (1 - p))[:, None]).T @ a + L2 * np.eye(len(w))
         w -= np.linalg.solve(hessian, gradient)
     return w / scale
 

@@ -128,3 +128,19 @@ def test_the_previous_neighbour_joins_the_excerpt_first_when_only_one_fits(tmp_p
     assert len(before + match + after) > MAX_EXCERPT_CHARS
     [excerpt] = engine.ask("When will the Quenby lighthouse shine across the bay?").excerpts
     assert "Harriet Ollander" in excerpt.text and "Fishing crews" not in excerpt.text
+
+
+def test_an_older_report_ranks_lower_the_further_it_lies_outside_the_question_s_period(tmp_path):
+    text = "The Marrow canal reopened to barges after the lock repairs, the port said."
+    engine = loaded(tmp_path, [record("herald-canal", "2024-03-04", text),
+                               record("times-canal", "2023-12-01", text + " Later."),
+                               record("post-canal", "2020-12-01", text + " Earlier.")])
+    index = engine.index()
+    query = analyse("When did the Marrow canal reopen to barges?", index, Corrector(index),
+                    datetime(2024, 3, 6, tzinfo=UTC))
+    candidates = first_stage(query, index)
+    days = features.matrix(query, index, candidates)[:, features.NAMES.index("log_days_outside")]
+    by_source = {index.articles[c.article].source: d for c, d in zip(candidates, days, strict=True)}
+    assert by_source["herald"] == 0 < by_source["times"] < by_source["post"]
+    order = [index.articles[h.article].source for h in rank(query, index)]
+    assert order == ["herald", "times", "post"]

@@ -25,10 +25,9 @@ NUMBER = re.compile(r"\b\d[\d,.]*")
 NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
 NOVELTY_CAP = 3
 VOTERS = 30  # the best candidates whose new names and numbers count as votes
-DATE_SCALE_DAYS = 30
 PRONOUNS = frozenset("he she it they his her its their this that these those we i".split())
 NAMES = (
-    "log_bm25", "bm25_share", "article_support", "date_distance", "in_date_window",
+    "log_bm25", "bm25_share", "article_support", "log_days_outside", "in_date_window",
     "votes_best", "votes_total", "coverage_window", "coverage_sentence", "new_numbers_asked",
     "new_names_asked", "new_of_asked_type", "log_position", "is_question", "starts_pronoun",
     "log_span",
@@ -88,7 +87,7 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
             math.log(candidate.bm25 + 1e-3),
             candidate.bm25 / best,
             candidate.support,
-            min(abs(days), 2 * DATE_SCALE_DAYS) / DATE_SCALE_DAYS if days is not None else 0.0,
+            math.log1p(abs(days)) if days is not None else 0.0,  # a year apart is not a month
             not days,
             min(max(agreeing, default=0), 5),
             min(sum(min(v, 3) for v in agreeing), 10) / 10,
