@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot.engine import features
 from bot.engine.answer import answer_confidence
+from bot.engine.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
 from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import CONFIDENCE, WEIGHTS
 from bot.engine.ranking import MAX_EXCERPT_CHARS, first_stage, rank
@@ -144,3 +145,33 @@ def test_an_older_report_ranks_lower_the_further_it_lies_outside_the_question_s_
     assert by_source["herald"] == 0 < by_source["times"] < by_source["post"]
     order = [index.articles[h.article].source for h in rank(query, index)]
     assert order == ["herald", "times", "post"]
+
+
+def test_a_which_country_question_prefers_the_passage_naming_a_new_country(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-summit", "2024-05-02",
+               "Delegates to the Velmora water summit met this week in Portugal, hosts said."),
+        record("times-summit", "2024-05-02",
+               "Delegates from Spain to the Velmora water summit met in the old harbour hall."),
+    ])
+    index = engine.index()
+    question = "Delegates from Spain met at the Velmora water summit in which country?"
+    query = analyse(question, index, Corrector(index))
+    candidates = first_stage(query, index)
+    place = features.matrix(query, index, candidates)[:, features.NAMES.index("new_place_asked")]
+    sources = [index.articles[c.article].source for c in candidates]
+    by_source = dict(zip(sources, place.tolist(), strict=True))
+    assert by_source == {"herald": 1.0, "times": 0.0}  # Spain is asked, Portugal is new
+    assert "Portugal" in engine.ask(question).excerpts[0].text
+    other = analyse("Who met at the Velmora water summit?", index, Corrector(index))
+    rows = features.matrix(other, index, first_stage(other, index))
+    assert not rows[:, features.NAMES.index("new_place_asked")].any()
+
+
+def test_places_asked_for_by_kind():
+    assert asked_places("Which US state passed the law?") is US_STATE
+    assert asked_places("What European country won?") is COUNTRY
+    assert asked_places("Where did the storm hit?") is ANY_PLACE
+    assert asked_places("Who won the race?") is None
+    assert new_places(US_STATE, "From West Virginia to Texas.", "Did Texas vote?") == {
+        "West Virginia"}

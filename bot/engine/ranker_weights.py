@@ -6,26 +6,27 @@ rtqa-dev only (the odd weeks are for reporting).
 """
 
 WEIGHTS = {
-    "log_bm25": 0.552860,
-    "bm25_share": 1.085441,
-    "article_support": 2.268956,
-    "log_days_outside": -0.224108,
-    "in_date_window": 0.367847,
-    "votes_best": -0.091211,
-    "votes_total": 1.559192,
-    "coverage_window": 1.321934,
-    "coverage_sentence": -0.841129,
-    "new_numbers_asked": 0.592788,
-    "new_names_asked": 0.129614,
-    "new_of_asked_type": 0.025116,
-    "log_position": -0.160800,
+    "log_bm25": 0.536900,
+    "bm25_share": 0.934940,
+    "article_support": 2.370224,
+    "log_days_outside": -0.217739,
+    "in_date_window": 0.414622,
+    "votes_best": -0.083414,
+    "votes_total": 1.659991,
+    "coverage_window": 1.384357,
+    "coverage_sentence": -0.763748,
+    "new_numbers_asked": 0.617801,
+    "new_names_asked": 0.080659,
+    "new_of_asked_type": -0.021897,
+    "log_position": -0.153633,
     "is_question": 0.000000,
-    "starts_pronoun": -0.611919,
-    "log_span": -0.034038,
+    "starts_pronoun": -0.725893,
+    "log_span": 0.023588,
+    "new_place_asked": 3.130409,
 }
 CONFIDENCE = {
-    "best_score": 1.073154,
-    "unknown_names": -15.008110,
-    "bias": -6.506441,
+    "best_score": 0.690413,
+    "unknown_names": -16.694254,
+    "bias": -4.684687,
 }
-MIN_CONFIDENCE = 0.079
+MIN_CONFIDENCE = 0.094
