@@ -7,11 +7,11 @@ import json
 from datetime import UTC, datetime
 
 from bot.engine import features
-from bot.engine.answer import answer_confidence
+from bot.engine.answer import answer_confidence, pick
 from bot.engine.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
 from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import CONFIDENCE, WEIGHTS
-from bot.engine.ranking import MAX_EXCERPT_CHARS, first_stage, rank
+from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, first_stage, rank
 from tests.support import engine_at
 
 
@@ -175,3 +175,11 @@ def test_places_asked_for_by_kind():
     assert asked_places("Who won the race?") is None
     assert new_places(US_STATE, "From West Virginia to Texas.", "Did Texas vote?") == {
         "West Virginia"}
+
+
+def test_pick_cites_two_passages_of_one_article_at_most_and_no_copy_of_a_cited_story():
+    story = {0: 7, 1: 8, 2: 7}.__getitem__  # article 2 is a syndicated copy of article 0
+    hits = [Hit(1, 0, 2, 0, 9.0), Hit(11, 10, 12, 2, 8.5), Hit(2, 1, 3, 0, 8.0),
+            Hit(21, 20, 22, 0, 7.0), Hit(31, 30, 32, 0, 6.0), Hit(5, 4, 6, 1, 1.0)]
+    chosen = pick(hits, story)
+    assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21), (1, 5)]
