@@ -4,15 +4,15 @@
 
 For every question, the engine's own first stage picks candidates and ``features`` describes
 them; a candidate is right when its excerpt holds one of the answers (score.py's rule). A
-pairwise logistic model (each right candidate against up to 20 wrong ones of the same
-question) is fitted on one half of the weeks and scored on the other, both ways round, so
-the printed figures show whether the weights generalise. The confidence (how likely the
-three excerpts hold the answer) is a logistic function of the best score and of the names
-asked about that no article contains, calibrated on the even weeks; the default threshold
-is the highest whose abstentions, on the even weeks, are mostly unanswerable questions and
-hide at most 1% of right answers. ``--write`` stores the even-week fit in
-bot/engine/ranker_weights.py. Nothing here names a question,
-an answer or a word of the set: only the features' weights are learned.
+pairwise logistic model (each right candidate against every wrong one of the same question,
+each question weighing the same) is fitted on one half of the weeks and scored on the other,
+both ways round, so the printed figures show whether the weights generalise. The confidence
+(how likely the three excerpts hold the answer) is a logistic function of the best score and
+of the names asked about that no article contains, calibrated on the even weeks; the default
+threshold is the highest whose abstentions, on the even weeks, are mostly unanswerable
+questions and hide at most 1% of right answers. ``--write`` stores the even-week fit in
+bot/engine/ranker_weights.py. Nothing here names a question, an answer or a word of the set:
+only the features' weights are learned.
 """
 
 from __future__ import annotations
@@ -30,21 +30,24 @@ sys.path.insert(0, str(ROOT))
 
 from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
 from bot.engine import features  # noqa: E402
+from bot.engine.answer import pick  # noqa: E402
 from bot.engine.query import Corrector, analyse  # noqa: E402
-from bot.engine.ranking import first_stage  # noqa: E402
+from bot.engine.ranking import Hit, first_stage  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
-NEGATIVES_PER_POSITIVE = 20
+PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
 MAX_HIDDEN = 0.01  # abstentions may hide at most this share of questions answered right
 WEIGHTS_FILE = ROOT / "bot" / "engine" / "ranker_weights.py"
 
 
 @dataclass
 class Question:
-    """One question's candidates: features, whether each is right, and its story."""
+    """One question's candidates: features, whether each is right, where each sits
+    (its sentence, its window's first and last sentence, its article) and its story."""
 
     x: np.ndarray
     right: np.ndarray
+    windows: np.ndarray
     stories: np.ndarray
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
@@ -63,6 +66,8 @@ def collect(engine, questions: list[dict]) -> list[Question]:
         out.append(Question(
             features.matrix(query, index, candidates),
             np.array([any(a in t for a in answers) for t in texts], bool),
+            np.array([(c.sentence, c.first, c.last, c.article) for c in candidates], int)
+            .reshape(-1, 4),
             np.array([index.article_story[c.article] for c in candidates], int),
             len(query.unknown_names),
             any(a in corpus for a in answers),
@@ -71,45 +76,46 @@ def collect(engine, questions: list[dict]) -> list[Question]:
 
 
 def fit(questions: list[Question]) -> np.ndarray:
-    """Weights on the raw features (standardisation folded in)."""
+    """Weights on the raw features (standardisation folded in). Every right candidate is
+    paired with every wrong one of its question, and each question weighs the same in
+    total, as it does in hit@k (not more for having many right or wrong candidates)."""
     rows = np.concatenate([q.x for q in questions if len(q.x)])
     scale = rows.std(0) + 1e-9  # pairwise differences need no centring
-    rng = np.random.default_rng(0)
-    differences = []
+    differences, weights = [], []
     for q in questions:
-        right, wrong = np.flatnonzero(q.right), np.flatnonzero(~q.right)
+        right, wrong = q.x[q.right] / scale, q.x[~q.right] / scale
         if not len(right) or not len(wrong):
             continue
-        for r in right:
-            for w in rng.choice(wrong, min(len(wrong), NEGATIVES_PER_POSITIVE), replace=False):
-                differences.append((q.x[r] - q.x[w]) / scale)
-    a = np.array(differences)
+        pairs = (right[:, None, :] - wrong[None, :, :]).reshape(-1, len(scale))
+        differences.append(pairs)
+        weights.append(np.full(len(pairs), PAIRS_PER_QUESTION / len(pairs)))
+    a = np.concatenate(differences)
     a = np.r_[a, -a]
     y = np.r_[np.ones(len(a) // 2), np.zeros(len(a) // 2)]
+    pair_weight = np.tile(np.concatenate(weights), 2)
     w = np.zeros(a.shape[1])
-    for _ in range(30):  # Newton steps on the ridge-penalised log loss
+    for _ in range(30):  # Newton steps on the ridge-penalised, weighted log loss
         p = 1 / (1 + np.exp(-a @ w))
-        gradient = a.T @ (p - y) + L2 * w
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + L2 * np.eye(len(w))
+        gradient = a.T @ (pair_weight * (p - y)) + L2 * w
+        hessian = (a * (pair_weight * p * (1 - p))[:, None]).T @ a + L2 * np.eye(len(w))
         w -= np.linalg.solve(hessian, gradient)
     return w / scale
 
 
 def outcomes(questions: list[Question], weights: np.ndarray | None) -> np.ndarray:
-    """Per question: the best score, right at 1, right at 3 (one excerpt per story);
-    ``None`` keeps the first stage's order."""
+    """Per question: the best score, right at 1, right at 3 (the excerpts ``answer.pick``
+    would cite); ``None`` keeps the first stage's order."""
     rows = []
     for q in questions:
         if not len(q.x):
             rows.append((-np.inf, False, False))
             continue
         scores = np.zeros(len(q.x)) if weights is None else q.x @ weights
-        chosen: list[int] = []
-        for i in np.argsort(-scores, kind="stable").tolist():
-            if q.stories[i] not in {q.stories[c] for c in chosen}:
-                chosen.append(i)
-            if len(chosen) == 3:
-                break
+        order = np.argsort(-scores, kind="stable").tolist()
+        hits = [Hit(*q.windows[i].tolist(), float(scores[i])) for i in order]
+        story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
+        at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
+        chosen = [at[hit.sentence] for hit in pick(hits, story.__getitem__)]
         rows.append((scores[chosen[0]], q.right[chosen[0]], q.right[chosen].any()))
     return np.array(rows, float)
 

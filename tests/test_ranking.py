@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime
 
 from bot.engine import features
-from bot.engine.answer import answer_confidence
+from bot.engine.answer import answer_confidence, pick
+from bot.engine.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
 from bot.engine.query import Corrector, analyse
 from bot.engine.ranker_weights import CONFIDENCE, WEIGHTS
-from bot.engine.ranking import first_stage, rank
+from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, first_stage, rank
 from tests.support import engine_at
 
 
@@ -93,3 +94,92 @@ def test_confidence_is_a_probability_that_falls_for_unknown_names(tmp_path):
     best_known, best_unknown = rank(known, index)[0], rank(unknown, index)[0]
     assert 0.0 < answer_confidence(known, best_known) < 1.0
     assert answer_confidence(unknown, best_unknown) < answer_confidence(known, best_known)
+
+
+def test_a_second_passage_of_a_cited_report_is_cited_but_never_a_copy_of_it(tmp_path):
+    filler = " ".join(f"Crowds walked the valley road for hour {n} of the day." for n in range(8))
+    report = (
+        "The Varnley dam opened on Tuesday after a decade of delays, the water board said."
+        f"\n\n{filler}\n\n"
+        "Once full, the Varnley dam will hold 41 million cubic metres of water, the board said."
+    )
+    engine = loaded(tmp_path, [
+        record("herald-dam", "2024-06-05", report, "Varnley dam opens"),
+        record("wire-dam", "2024-06-05", report, "Varnley dam opens"),
+        record("post-dam", "2024-06-05", "The Varnley council met to discuss the dam budget."),
+        record("times-dam", "2024-06-05", "Water in the Varnley valley is scarce in summer."),
+    ])
+    answer = engine.ask("How much water will the Varnley dam hold once it opened?",
+                        datetime(2024, 6, 6, tzinfo=UTC))
+    copies = {"https://example.com/herald-dam", "https://example.com/wire-dam"}
+    cited = [e.citation.url for e in answer.excerpts]
+    assert len(cited) == 3 and cited[0] == cited[1] and cited[0] in copies
+    assert cited[2] not in copies
+    assert "41 million" in " ".join(e.text for e in answer.excerpts[:2])
+    first, second = (set(e.text.split(". ")) for e in answer.excerpts[:2])
+    assert not first & second  # two passages, no sentence shown twice
+
+
+def test_the_previous_neighbour_joins_the_excerpt_first_when_only_one_fits(tmp_path):
+    before = "Harriet Ollander, the harbour master of Quenby, spoke to reporters " * 2
+    match = "She said the new Quenby lighthouse will shine its beam across the bay from May, " * 2
+    after = "Fishing crews of the town have asked for a brighter light for many years now " * 3
+    engine = loaded(tmp_path, [record("herald-light", "2024-04-02",
+                                      f"{before}.\n\n{match}.\n\n{after}.")])
+    assert len(before + match + after) > MAX_EXCERPT_CHARS
+    [excerpt] = engine.ask("When will the Quenby lighthouse shine across the bay?").excerpts
+    assert "Harriet Ollander" in excerpt.text and "Fishing crews" not in excerpt.text
+
+
+def test_an_older_report_ranks_lower_the_further_it_lies_outside_the_question_s_period(tmp_path):
+    text = "The Marrow canal reopened to barges after the lock repairs, the port said."
+    engine = loaded(tmp_path, [record("herald-canal", "2024-03-04", text),
+                               record("times-canal", "2023-12-01", text + " Later."),
+                               record("post-canal", "2020-12-01", text + " Earlier.")])
+    index = engine.index()
+    query = analyse("When did the Marrow canal reopen to barges?", index, Corrector(index),
+                    datetime(2024, 3, 6, tzinfo=UTC))
+    candidates = first_stage(query, index)
+    days = features.matrix(query, index, candidates)[:, features.NAMES.index("log_days_outside")]
+    by_source = {index.articles[c.article].source: d for c, d in zip(candidates, days, strict=True)}
+    assert by_source["herald"] == 0 < by_source["times"] < by_source["post"]
+    order = [index.articles[h.article].source for h in rank(query, index)]
+    assert order == ["herald", "times", "post"]
+
+
+def test_a_which_country_question_prefers_the_passage_naming_a_new_country(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-summit", "2024-05-02",
+               "Delegates to the Velmora water summit met this week in Portugal, hosts said."),
+        record("times-summit", "2024-05-02",
+               "Delegates from Spain to the Velmora water summit met in the old harbour hall."),
+    ])
+    index = engine.index()
+    question = "Delegates from Spain met at the Velmora water summit in which country?"
+    query = analyse(question, index, Corrector(index))
+    candidates = first_stage(query, index)
+    place = features.matrix(query, index, candidates)[:, features.NAMES.index("new_place_asked")]
+    sources = [index.articles[c.article].source for c in candidates]
+    by_source = dict(zip(sources, place.tolist(), strict=True))
+    assert by_source == {"herald": 1.0, "times": 0.0}  # Spain is asked, Portugal is new
+    assert "Portugal" in engine.ask(question).excerpts[0].text
+    other = analyse("Who met at the Velmora water summit?", index, Corrector(index))
+    rows = features.matrix(other, index, first_stage(other, index))
+    assert not rows[:, features.NAMES.index("new_place_asked")].any()
+
+
+def test_places_asked_for_by_kind():
+    assert asked_places("Which US state passed the law?") is US_STATE
+    assert asked_places("What European country won?") is COUNTRY
+    assert asked_places("Where did the storm hit?") is ANY_PLACE
+    assert asked_places("Who won the race?") is None
+    assert new_places(US_STATE, "From West Virginia to Texas.", "Did Texas vote?") == {
+        "West Virginia"}
+
+
+def test_pick_cites_two_passages_of_one_article_at_most_and_no_copy_of_a_cited_story():
+    story = {0: 7, 1: 8, 2: 7}.__getitem__  # article 2 is a syndicated copy of article 0
+    hits = [Hit(1, 0, 2, 0, 9.0), Hit(11, 10, 12, 2, 8.5), Hit(2, 1, 3, 0, 8.0),
+            Hit(21, 20, 22, 0, 7.0), Hit(31, 30, 32, 0, 6.0), Hit(5, 4, 6, 1, 1.0)]
+    chosen = pick(hits, story)
+    assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21), (1, 5)]

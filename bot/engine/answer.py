@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, rank
 from bot.engine.text import WORD_RE, stem, terms
 
 MAX_EXCERPTS = 3
+MAX_PER_ARTICLE = 2
 MAX_RELATED = 5
 RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the best match
 RELATED_POOL = 100  # best-scoring articles considered for the related links
@@ -26,7 +28,7 @@ def compose(query: Query, index: Index, min_confidence: float = MIN_CONFIDENCE) 
     if confidence < min_confidence:
         related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
         return Answer(query.text, False, (), related, confidence)
-    chosen = _pick(index, hits)
+    chosen = pick(hits, lambda article: int(index.article_story[article]))
     excerpts = tuple(_excerpt(query, index, hit) for hit in chosen)
     cited = {hit.article for hit in chosen}
     related = closest_articles(
@@ -43,29 +45,22 @@ def answer_confidence(query: Query, best: Hit) -> float:
     return 0.5 * (1 + math.tanh(z / 2))  # the logistic function, without overflow
 
 
-def _story(index: Index, hit: Hit) -> int:
-    return int(index.article_story[hit.article])
-
-
-def _pick(index: Index, hits: list[Hit]) -> list[Hit]:
-    """Up to three excerpts, one per story where possible (a syndicated copy of a cited
-    story is never cited again), never overlapping."""
+def pick(hits: Sequence[Hit], story: Callable[[int], int]) -> list[Hit]:
+    """Up to three excerpts in score order, never overlapping. A second passage of a cited
+    article may follow (the answer often sits further down the same report), not a third
+    (another source is heard); a syndicated copy of a cited story (same ``story`` of its
+    article, another article) never does: it repeats what is cited."""
     chosen: list[Hit] = []
     for hit in hits:
-        if _story(index, hit) not in {_story(index, c) for c in chosen}:
-            chosen.append(hit)
-        if len(chosen) == MAX_EXCERPTS:
-            return chosen
-    for hit in hits:
-        if len(chosen) == MAX_EXCERPTS:
-            break
-        if all(
-            (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
-            or _story(index, hit) != _story(index, c)
+        if sum(c.article == hit.article for c in chosen) < MAX_PER_ARTICLE and all(
+            story(hit.article) != story(c.article)
+            or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
             for c in chosen
         ):
             chosen.append(hit)
-    return sorted(chosen, key=lambda h: -h.score)
+            if len(chosen) == MAX_EXCERPTS:
+                break
+    return chosen
 
 
 def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:

@@ -2,9 +2,10 @@
 
 Each feature is a signal that real QA systems use and that helped on news questions:
 how well the sentence and its article match, how close its date is to the question's,
-whether the excerpt brings the kind of answer asked for (a number, a name), whether other
-stories agree on that answer, and where the sentence sits in its article. The weights
-that combine them are fitted by ``bench/train_ranker.py`` (see ``ranker_weights``).
+whether the excerpt brings the kind of answer asked for (a number, a name, a country or
+state), whether other stories agree on that answer, and where the sentence sits in its
+article. The weights that combine them are fitted by ``bench/train_ranker.py`` (see
+``ranker_weights``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.engine.index import Index
+from bot.engine.places import asked_places, new_places
 from bot.engine.query import Query
 from bot.engine.text import stem, words
 
@@ -25,13 +27,12 @@ NUMBER = re.compile(r"\b\d[\d,.]*")
 NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
 NOVELTY_CAP = 3
 VOTERS = 30  # the best candidates whose new names and numbers count as votes
-DATE_SCALE_DAYS = 30
 PRONOUNS = frozenset("he she it they his her its their this that these those we i".split())
 NAMES = (
-    "log_bm25", "bm25_share", "article_support", "date_distance", "in_date_window",
+    "log_bm25", "bm25_share", "article_support", "log_days_outside", "in_date_window",
     "votes_best", "votes_total", "coverage_window", "coverage_sentence", "new_numbers_asked",
     "new_names_asked", "new_of_asked_type", "log_position", "is_question", "starts_pronoun",
-    "log_span",
+    "log_span", "new_place_asked",
 )
 
 
@@ -57,16 +58,18 @@ class _Sentence:
     first_word: str
     numbers: frozenset[str]  # new to the question
     names: frozenset[str]
+    places: frozenset[str]  # of the kind asked for ("which country"), new to the question
 
 
 def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.ndarray:
     """One row of ``NAMES`` features per candidate, in the candidates' order (best
     first-stage score first: the first ``VOTERS`` vote)."""
     seen: dict[int, _Sentence] = {}
+    asked_place = asked_places(query.text)
 
     def sentence(number: int) -> _Sentence:
         if number not in seen:
-            seen[number] = _describe(query, index.sentence_text(number))
+            seen[number] = _describe(query, index.sentence_text(number), asked_place)
         return seen[number]
 
     windows = [[sentence(n) for n in range(c.first, c.last + 1)] for c in candidates]
@@ -88,7 +91,7 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
             math.log(candidate.bm25 + 1e-3),
             candidate.bm25 / best,
             candidate.support,
-            min(abs(days), 2 * DATE_SCALE_DAYS) / DATE_SCALE_DAYS if days is not None else 0.0,
+            math.log1p(abs(days)) if days is not None else 0.0,  # a year apart is not a month
             not days,
             min(max(agreeing, default=0), 5),
             min(sum(min(v, 3) for v in agreeing), 10) / 10,
@@ -101,6 +104,7 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
             candidate.is_question,
             own.first_word in PRONOUNS,
             math.log(_span(query, own.stems)),
+            any(s.places for s in window),
         ))
     return np.asarray(rows, np.float64).reshape(len(rows), len(NAMES))
 
@@ -113,15 +117,16 @@ def coverage(query: Query, present: set[str]) -> float:
     return sum(v for term, v in query.importance.items() if term in present) / total
 
 
-def _describe(query: Query, text: str) -> _Sentence:
-    """A sentence's stems, and the numbers and names in it that the question does not
-    already hold: an answer is new information."""
+def _describe(query: Query, text: str, asked_place: re.Pattern[str] | None) -> _Sentence:
+    """A sentence's stems, and the numbers, names and asked-for places in it that the
+    question does not already hold: an answer is new information."""
     found = words(text)
     return _Sentence(
         [stem(w) for w in found],
         found[0] if found else "",
         frozenset({m.lower() for m in NUMBER.findall(text)} - query.asked_words),
         frozenset({m.lower() for m in NAME.findall(text)} - query.asked_words),
+        new_places(asked_place, text, query.text) if asked_place else frozenset(),
     )
 
 

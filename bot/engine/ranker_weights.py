@@ -6,26 +6,27 @@ rtqa-dev only (the odd weeks are for reporting).
 """
 
 WEIGHTS = {
-    "log_bm25": 0.058563,
-    "bm25_share": -0.363124,
-    "article_support": 2.778907,
-    "date_distance": -0.432696,
-    "in_date_window": 0.689977,
-    "votes_best": 0.076244,
-    "votes_total": 1.632537,
-    "coverage_window": 3.028091,
-    "coverage_sentence": 0.268436,
-    "new_numbers_asked": 0.816591,
-    "new_names_asked": 0.035142,
-    "new_of_asked_type": -0.062654,
-    "log_position": -0.094530,
+    "log_bm25": 0.536900,
+    "bm25_share": 0.934940,
+    "article_support": 2.370224,
+    "log_days_outside": -0.217739,
+    "in_date_window": 0.414622,
+    "votes_best": -0.083414,
+    "votes_total": 1.659991,
+    "coverage_window": 1.384357,
+    "coverage_sentence": -0.763748,
+    "new_numbers_asked": 0.617801,
+    "new_names_asked": 0.080659,
+    "new_of_asked_type": -0.021897,
+    "log_position": -0.153633,
     "is_question": 0.000000,
-    "starts_pronoun": -0.651222,
-    "log_span": 0.036733,
+    "starts_pronoun": -0.725893,
+    "log_span": 0.023588,
+    "new_place_asked": 3.130409,
 }
 CONFIDENCE = {
-    "best_score": 0.731608,
-    "unknown_names": -15.381920,
-    "bias": -4.855094,
+    "best_score": 0.690413,
+    "unknown_names": -16.694254,
+    "bias": -4.684687,
 }
-MIN_CONFIDENCE = 0.064
+MIN_CONFIDENCE = 0.094

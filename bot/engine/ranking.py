@@ -99,8 +99,9 @@ def _article_support(query: Query, index: Index, articles: np.ndarray) -> np.nda
 
 
 def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
-    """The sentence with its next and previous neighbours, as far as the excerpt stays
-    short: the answer often sits beside the sentence that matches the question best."""
+    """The sentence with its previous and next neighbours, as far as the excerpt stays
+    short: the answer often sits beside the sentence that matches the question best. The
+    previous one comes first when only one fits: it often names whom the match is about."""
     article = index.sent_article[sentence]
     lo = int(index.article_first[article])
     hi = int(index.article_first[article + 1]) - 1
@@ -109,10 +110,10 @@ def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:
     def length(a: int, b: int) -> int:
         return int(index.sent_end[b] - index.sent_start[a])
 
-    if sentence < hi and length(sentence, sentence + 1) <= MAX_EXCERPT_CHARS:
-        last = sentence + 1
-    if sentence > lo and length(sentence - 1, last) <= MAX_EXCERPT_CHARS:
+    if sentence > lo and length(sentence - 1, sentence) <= MAX_EXCERPT_CHARS:
         first = sentence - 1
+    if sentence < hi and length(first, sentence + 1) <= MAX_EXCERPT_CHARS:
+        last = sentence + 1
     return first, last
 
 
