@@ -96,27 +96,43 @@ def test_confidence_is_a_probability_that_falls_for_unknown_names(tmp_path):
     assert answer_confidence(unknown, best_unknown) < answer_confidence(known, best_known)
 
 
-def test_a_second_passage_of_a_cited_report_is_cited_but_never_a_copy_of_it(tmp_path):
-    filler = " ".join(f"Crowds walked the valley road for hour {n} of the day." for n in range(8))
-    report = (
-        "The Varnley dam opened on Tuesday after a decade of delays, the water board said."
-        f"\n\n{filler}\n\n"
-        "Once full, the Varnley dam will hold 41 million cubic metres of water, the board said."
-    )
+DAM_FILLER = " ".join(f"Crowds walked the valley road for hour {n} of the day." for n in range(8))
+DAM_REPORT = (
+    "The Varnley dam opened on Tuesday after a decade of delays, the water board said."
+    f"\n\n{DAM_FILLER}\n\n"
+    "Once full, the Varnley dam will hold 41 million cubic metres of water, the board said."
+)
+DAM_QUESTION = "How much water will the Varnley dam hold once it opened?"
+
+
+def test_three_stories_are_each_cited_once_and_a_wire_copy_never(tmp_path):
     engine = loaded(tmp_path, [
-        record("herald-dam", "2024-06-05", report, "Varnley dam opens"),
-        record("wire-dam", "2024-06-05", report, "Varnley dam opens"),
+        record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
+        # The same wire story, its opening words edited: another article, one story.
+        record("wire-dam", "2024-06-05", DAM_REPORT.replace("Tuesday", "Monday", 1),
+               "Varnley dam opens"),
         record("post-dam", "2024-06-05", "The Varnley council met to discuss the dam budget."),
         record("times-dam", "2024-06-05", "Water in the Varnley valley is scarce in summer."),
     ])
-    answer = engine.ask("How much water will the Varnley dam hold once it opened?",
-                        datetime(2024, 6, 6, tzinfo=UTC))
+    answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
     copies = {"https://example.com/herald-dam", "https://example.com/wire-dam"}
     cited = [e.citation.url for e in answer.excerpts]
-    assert len(cited) == 3 and cited[0] == cited[1] and cited[0] in copies
-    assert cited[2] not in copies
-    assert "41 million" in " ".join(e.text for e in answer.excerpts[:2])
-    first, second = (set(e.text.split(". ")) for e in answer.excerpts[:2])
+    assert len(cited) == 3 and len(set(cited)) == 3 and len(copies & set(cited)) == 1
+    [dam] = [e for e in answer.excerpts if e.citation.url in copies]
+    assert dam.also_in == 1
+
+
+def test_a_second_passage_of_a_cited_report_fills_in_when_fewer_stories_match(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
+        record("post-dam", "2024-06-05", "The Varnley council met to discuss the dam budget."),
+    ])
+    answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
+    cited = [e.citation.url for e in answer.excerpts]
+    assert cited.count("https://example.com/herald-dam") == 2 and len(cited) == 3
+    passages = [e.text for e in answer.excerpts if e.citation.url.endswith("herald-dam")]
+    assert "41 million" in " ".join(passages)
+    first, second = (set(text.split(". ")) for text in passages)
     assert not first & second  # two passages, no sentence shown twice
 
 
@@ -177,9 +193,12 @@ def test_places_asked_for_by_kind():
         "West Virginia"}
 
 
-def test_pick_cites_two_passages_of_one_article_at_most_and_no_copy_of_a_cited_story():
-    story = {0: 7, 1: 8, 2: 7}.__getitem__  # article 2 is a syndicated copy of article 0
+def test_pick_cites_each_story_once_and_a_second_passage_only_to_fill_in():
+    story = {0: 7, 1: 8, 2: 7, 3: 9}.__getitem__  # article 2 is a syndicated copy of 0
     hits = [Hit(1, 0, 2, 0, 9.0), Hit(11, 10, 12, 2, 8.5), Hit(2, 1, 3, 0, 8.0),
             Hit(21, 20, 22, 0, 7.0), Hit(31, 30, 32, 0, 6.0), Hit(5, 4, 6, 1, 1.0)]
-    chosen = pick(hits, story)
+    chosen = pick(hits, story)  # two stories match: a second passage of article 0 fills in
     assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21), (1, 5)]
+    three_stories = [*hits, Hit(41, 40, 42, 3, 0.5)]
+    assert [(h.article, h.sentence) for h in pick(three_stories, story)] == [
+        (0, 1), (1, 5), (3, 41)]

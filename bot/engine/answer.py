@@ -46,21 +46,25 @@ def answer_confidence(query: Query, best: Hit) -> float:
 
 
 def pick(hits: Sequence[Hit], story: Callable[[int], int]) -> list[Hit]:
-    """Up to three excerpts in score order, never overlapping. A second passage of a cited
-    article may follow (the answer often sits further down the same report), not a third
-    (another source is heard); a syndicated copy of a cited story (same ``story`` of its
-    article, another article) never does: it repeats what is cited."""
+    """Up to three excerpts, in score order, from different stories: a syndicated copy of
+    a cited story (same ``story``, another article) repeats what is cited. Only when fewer
+    stories match does a second passage of a cited article (never overlapping) fill in."""
     chosen: list[Hit] = []
     for hit in hits:
+        if story(hit.article) not in {story(c.article) for c in chosen}:
+            chosen.append(hit)
+            if len(chosen) == MAX_EXCERPTS:
+                return chosen
+    for hit in hits:
+        if len(chosen) == MAX_EXCERPTS:
+            break
         if sum(c.article == hit.article for c in chosen) < MAX_PER_ARTICLE and all(
             story(hit.article) != story(c.article)
             or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
             for c in chosen
         ):
             chosen.append(hit)
-            if len(chosen) == MAX_EXCERPTS:
-                break
-    return chosen
+    return sorted(chosen, key=lambda hit: -hit.score)
 
 
 def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:

@@ -25,8 +25,8 @@ WEIGHTS = {
     "new_place_asked": 3.130409,
 }
 CONFIDENCE = {
-    "best_score": 0.690413,
-    "unknown_names": -16.694254,
-    "bias": -4.684687,
+    "best_score": 0.720891,
+    "unknown_names": -16.703672,
+    "bias": -4.864258,
 }
-MIN_CONFIDENCE = 0.094
+MIN_CONFIDENCE = 0.087
