@@ -12,6 +12,7 @@ from bot.engine import index as index_module
 from bot.engine import postings as postings_module
 from bot.engine.index import build_index
 from bot.engine.postings import Postings, TermMajor
+from bot.engine.token_cache import TokenCache
 from tests.support import engine_at, write_jsonl
 
 
@@ -90,3 +91,28 @@ def test_bm25_weights_of_a_tiny_index():
     np.testing.assert_array_equal(postings.indptr, [0, 2, 3])
     np.testing.assert_array_equal(postings.docs, [0, 1, 1])
     np.testing.assert_allclose(postings.weights, [idf0 * 4 / 3, idf0, idf1], rtol=1e-6)
+
+
+def test_a_rebuild_tokenizes_only_the_runs_that_changed(tmp_path, monkeypatch):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", generate(45, seed=5))
+    engine = engine_at(tmp_path / "db.json", corpus)
+    cache = TokenCache(tmp_path / "tokens")
+    tokenized = []
+    real_tokenize = index_module.tokenize
+    monkeypatch.setattr(index_module, "tokenize", lambda run: tokenized.append(len(run))
+                        or real_tokenize(run))
+    build_index(engine.store.articles(), part_articles=10, cache=cache)
+    assert tokenized == [10, 10, 10, 10, 5]
+
+    engine.load([write_jsonl(tmp_path / "one.jsonl", generate(46, seed=5))])  # one more
+    tokenized.clear()
+    articles = engine.store.articles()
+    rebuilt = build_index(articles, part_articles=10, cache=cache)
+    assert tokenized == [6]  # the last run only
+    assert_same_index(rebuilt, build_index(articles, part_articles=10))
+    assert len(list(cache.path.glob("*.npz"))) == 5  # the replaced run's tokens are gone
+
+    next(cache.path.glob("*.npz")).write_bytes(b"damaged")
+    tokenized.clear()
+    assert_same_index(build_index(articles, part_articles=10, cache=cache), rebuilt)
+    assert tokenized == [10] or tokenized == [6]  # the damaged run, tokenized again

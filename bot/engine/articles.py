@@ -147,7 +147,11 @@ class Articles(Sequence[Article]):
     def __iter__(self) -> Iterator[Article]:
         """Each article built afresh and not cached: a full pass (indexing, export) must
         not hold every text at once."""
-        return (self._build(n, mapped=False) for n in range(len(self._docs)))
+        return self.iter_range(0, len(self._docs))
+
+    def iter_range(self, start: int, stop: int) -> Iterator[Article]:
+        """Articles ``start``..``stop`` - 1, as ``iter`` builds them."""
+        return (self._build(n, mapped=False) for n in range(start, stop))
 
     def _build(self, number: int, mapped: bool = True) -> Article:
         return build_article(*self._docs[number], self._texts, self.headers()[number], mapped)

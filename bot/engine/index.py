@@ -6,24 +6,26 @@ Sentences are kept as offsets into their article's text, so each text is held on
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy import sparse
 
 from bot.engine.articles import Articles
-from bot.engine.models import Article
 from bot.engine.postings import Postings, TermMajor
 from bot.engine.text import is_stopword, sentence_spans, stem, words
 from bot.engine.workers import in_order
+
+if TYPE_CHECKING:
+    from bot.engine.token_cache import TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
 PART_ARTICLES = 2_000
 # From this many articles, worker processes tokenize (starting them costs about a second).
 PARALLEL_MIN_ARTICLES = 20_000
+TOKENS_VERSION = 1  # of tokenize's output: a change must not reuse cached tokens
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -169,29 +172,64 @@ def _counts(
 
 
 def build_index(
-    articles: Articles, part_articles: int = PART_ARTICLES, workers: int = 0
+    articles: Articles,
+    part_articles: int = PART_ARTICLES,
+    workers: int = 0,
+    cache: TokenCache | None = None,
 ) -> Index:
     """The index of ``articles``, tokenized a run of ``part_articles`` at a time, by
-    ``workers`` processes for an archive of PARALLEL_MIN_ARTICLES or more."""
+    ``workers`` processes for an archive of PARALLEL_MIN_ARTICLES or more; runs whose
+    tokens ``cache`` holds are not tokenized again."""
     if workers and len(articles) >= PARALLEL_MIN_ARTICLES:
         try:
-            return _build(articles, part_articles, partial(in_order, workers=workers))
+            return _build(articles, part_articles, partial(in_order, workers=workers), cache)
         except (BrokenProcessPool, OSError) as exc:
             log.warning("indexing in worker processes failed (%s): indexing here", exc)
-    return _build(articles, part_articles, lambda runs, run: map(run, runs))
+    return _build(articles, part_articles, _in_process, cache)
 
 
-def _runs(articles: Iterable[Article], size: int) -> Iterator[list[tuple[str, str]]]:
-    """(text, title) of ``size`` articles at a time."""
-    remaining = iter(articles)
-    while run := [(a.text, a.title) for a in islice(remaining, size)]:
-        yield run
+Run = tuple[str, "Tokens | list[tuple[str, str]]"]  # its key, and its tokens or texts
+
+
+def _runs(articles: Articles, size: int, cache: TokenCache | None) -> Iterator[Run]:
+    """Each run of ``size`` articles: its key and its cached tokens, else its (text,
+    title) pairs (read only for runs not cached)."""
+    fields = list(articles.fields())
+    for start in range(0, len(articles), size):
+        stop = min(start + size, len(articles))
+        key = run_key(fields[start:stop])
+        tokens = cache.get(key) if cache else None
+        if tokens is None:
+            yield key, [(a.text, a.title) for a in articles.iter_range(start, stop)]
+        else:
+            yield key, tokens
+
+
+def run_key(fields: Iterable[tuple[str, str, str]]) -> str:
+    """Names a run by its articles' (id, fingerprint, title): equal keys, equal tokens."""
+    h = hashlib.sha1(f"tokens v{TOKENS_VERSION}\n".encode())
+    for article_id, fingerprint, title in fields:
+        h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
+    return h.hexdigest()
+
+
+def _cached(run: Run) -> Tokens | None:
+    return run[1] if isinstance(run[1], Tokens) else None
+
+
+def _tokenize_run(run: Run) -> Tokens:
+    return tokenize(run[1])  # type: ignore[arg-type]
+
+
+def _in_process(
+    runs: Iterable[Run], run: Callable[[Run], Tokens], here: Callable[[Run], Tokens | None]
+) -> Iterator[Tokens]:
+    for task in runs:
+        yield here(task) or run(task)
 
 
 def _build(
-    articles: Articles,
-    part_articles: int,
-    runner: Callable[[Iterable[list[tuple[str, str]]], Callable], Iterable[Tokens]],
+    articles: Articles, part_articles: int, runner: Callable, cache: TokenCache | None
 ) -> Index:
     term_ids: dict[str, int] = {}
     vocabulary: Counter[str] = Counter()
@@ -203,7 +241,19 @@ def _build(
     sentence_lengths: list[np.ndarray] = []
     article_lengths: list[np.ndarray] = []
     first_sentence = first_article = 0
-    for tokens in runner(_runs(articles, part_articles), tokenize):
+    keys: deque[tuple[str, bool]] = deque()  # each run's key, and whether it was cached
+
+    def runs() -> Iterator[Run]:
+        for key, content in _runs(articles, part_articles, cache):
+            keys.append((key, isinstance(content, Tokens)))
+            yield key, content
+
+    used: set[str] = set()
+    for tokens in runner(runs(), _tokenize_run, here=_cached):
+        key, was_cached = keys.popleft()
+        used.add(key)
+        if cache and not was_cached:
+            cache.put(key, tokens)
         ids = np.fromiter(
             (term_ids.setdefault(t, len(term_ids)) for t in tokens.terms), np.int32,
             len(tokens.terms),
@@ -223,6 +273,8 @@ def _build(
         first_sentence += len(tokens.sent_sizes)
         first_article += len(tokens.stories)
 
+    if cache:
+        cache.keep_only(used)
     per_article = np.concatenate([np.zeros(1, np.int32), *article_sentences])
     n_terms = max(len(term_ids), 1)
     return Index(

@@ -17,6 +17,7 @@ import orjson
 from bot.engine.articles import Articles
 from bot.engine.index import Index, build_index
 from bot.engine.postings import Postings
+from bot.engine.token_cache import TokenCache
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 6
@@ -40,7 +41,8 @@ def load_or_build(articles: Articles, key: str, path: Path | None, workers: int 
         cached = _load(path, key, articles)
         if cached is not None:
             return cached
-    index = build_index(articles, workers=workers)
+    tokens = TokenCache(path.with_name(path.name + ".tokens")) if path is not None else None
+    index = build_index(articles, workers=workers, cache=tokens)
     if path is not None:
         try:
             _save(index, path, key)
