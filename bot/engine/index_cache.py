@@ -48,6 +48,10 @@ def load_or_build(articles: Articles, key: str, path: Path | None, workers: int 
             _save(index, path, key)
         except OSError as exc:  # a read-only or full disk costs speed, not answers
             log.warning("could not save the index cache %s: %s", path, exc)
+            return index
+        # Served from the cache's mapped files, the index holds in memory only the pages
+        # questions touch (not 2 GB at 100,000 articles), so the next rebuild fits beside it.
+        return _load(path, key, articles) or index
     return index
 
 
