@@ -11,6 +11,7 @@ from bench.gen_corpus import generate
 from bot.engine import index as index_module
 from bot.engine import postings as postings_module
 from bot.engine.index import build_index
+from bot.engine.index_cache import load_or_build
 from bot.engine.postings import Postings, TermMajor
 from bot.engine.token_cache import TokenCache
 from tests.support import engine_at, write_jsonl
@@ -116,3 +117,12 @@ def test_a_rebuild_tokenizes_only_the_runs_that_changed(tmp_path, monkeypatch):
     tokenized.clear()
     assert_same_index(build_index(articles, part_articles=10, cache=cache), rebuilt)
     assert tokenized == [10] or tokenized == [6]  # the damaged run, tokenized again
+
+
+def test_a_fresh_index_is_served_from_its_cache_files(tmp_path):
+    """The built arrays (2 GB at 100,000 articles) are let go: only touched pages count."""
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", generate(20, seed=6))
+    articles = engine_at(tmp_path / "db.json", corpus).store.articles()
+    index = load_or_build(articles, "key", tmp_path / "db.json.index")
+    assert isinstance(index.sentences.docs.base, np.memmap)
+    assert_same_index(index, build_index(articles))
