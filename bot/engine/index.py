@@ -269,7 +269,7 @@ def _build(
         sent_end.extend(tokens.sent_end)
         sent_question.extend(tokens.sent_question)
         article_sentences.append(np.frombuffer(tokens.article_sentences, np.int32))
-        article_story.extend(stories.setdefault(key, len(stories)) for key in tokens.stories)
+        article_story.extend(stories.setdefault(story, len(stories)) for story in tokens.stories)
         first_sentence += len(tokens.sent_sizes)
         first_article += len(tokens.stories)
 
