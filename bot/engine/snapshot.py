@@ -23,7 +23,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -53,6 +53,14 @@ class Snapshot:
     def __post_init__(self) -> None:
         if self.live_bytes < 0:
             self.live_bytes = sum(length for _at, length in self.spans.values())
+
+    def add(self, blob: BinaryIO, doc_id: str, text: bytes) -> None:
+        """Append ``text`` (a JSON string) to the blob, open at its end, as the document's."""
+        self.spans[doc_id] = (self.blob_bytes, len(text))
+        blob.write(text)
+        self.blob_bytes += len(text)
+        self.live_bytes += len(text)
+        self.crc = zlib.crc32(text, self.crc)
 
     def forget(self, doc_id: int) -> None:
         """The document's text changed or it was removed: its span no longer applies."""
@@ -132,12 +140,7 @@ def build(db_path: Path, table: str) -> Opened:
 
             def keep(doc_id: str, doc: dict) -> dict:
                 if TEXT in doc:
-                    text = orjson.dumps(doc[TEXT])
-                    snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
-                    blob.write(text)
-                    snapshot.blob_bytes += len(text)
-                    snapshot.live_bytes += len(text)
-                    snapshot.crc = zlib.crc32(text, snapshot.crc)
+                    snapshot.add(blob, doc_id, orjson.dumps(doc[TEXT]))
                 return without_text(doc)
 
             tables = jsonstream.read_tables(db, table, keep) if snapshot.signature[1] else {}
@@ -194,11 +197,7 @@ def append_texts(
         for doc_id, doc in docs.items():
             if doc_id not in snapshot.spans:
                 text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
-                snapshot.spans[doc_id] = (snapshot.blob_bytes, len(text))
-                blob.write(text)
-                snapshot.blob_bytes += len(text)
-                snapshot.live_bytes += len(text)
-                snapshot.crc = zlib.crc32(text, snapshot.crc)
+                snapshot.add(blob, doc_id, text)
         blob.flush()
         if sync:  # of every write to the file, these appends included
             os.fsync(blob.fileno())
