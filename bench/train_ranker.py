@@ -5,12 +5,14 @@
 For every question, the engine's own first stage picks candidates and ``features`` describes
 them; a candidate is right when its excerpt holds one of the answers (score.py's rule). A
 pairwise logistic model (each right candidate against every wrong one of the same question,
-each question weighing the same) is fitted on one half of the weeks and scored on the other,
-both ways round, so the printed figures show whether the weights generalise. The confidence
+each question weighing the same) orders the stories; a second one, fitted only on pairs
+from the same story, chooses which of a story's passages to quote. Both are fitted on one
+half of the weeks and scored on the other, both ways round, so the printed figures show
+whether the weights generalise. The confidence
 (how likely the three excerpts hold the answer) is a logistic function of the best score and
 of the names asked about that no article contains, calibrated on the even weeks; the default
 threshold is the highest whose abstentions, on the even weeks, are mostly unanswerable
-questions and hide at most 1% of right answers. ``--write`` stores the even-week fit in
+questions and hide none of the right answers. ``--write`` stores the even-week fit in
 bot/engine/ranker_weights.py. Nothing here names a question, an answer or a word of the set:
 only the features' weights are learned.
 """
@@ -22,6 +24,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,19 +39,21 @@ from bot.engine.ranking import Hit, first_stage  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
 PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
-MAX_HIDDEN = 0.01  # abstentions may hide at most this share of questions answered right
+MAX_HIDDEN = 0.0  # abstentions may hide at most this share of questions answered right
 WEIGHTS_FILE = ROOT / "bot" / "engine" / "ranker_weights.py"
 
 
 @dataclass
 class Question:
     """One question's candidates: features, whether each is right, where each sits
-    (its sentence, its window's first and last sentence, its article) and its story."""
+    (its sentence, its window's first and last sentence, its article), its story and
+    its sentence's text."""
 
     x: np.ndarray
     right: np.ndarray
     windows: np.ndarray
     stories: np.ndarray
+    sentences: list[str]
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
 
@@ -69,24 +74,29 @@ def collect(engine, questions: list[dict]) -> list[Question]:
             np.array([(c.sentence, c.first, c.last, c.article) for c in candidates], int)
             .reshape(-1, 4),
             np.array([index.article_story[c.article] for c in candidates], int),
+            [index.sentence_text(c.sentence) for c in candidates],
             len(query.unknown_names),
             any(a in corpus for a in answers),
         ))
     return out
 
 
-def fit(questions: list[Question]) -> np.ndarray:
+def fit(questions: list[Question], same_story: bool = False) -> np.ndarray:
     """Weights on the raw features (standardisation folded in). Every right candidate is
-    paired with every wrong one of its question, and each question weighs the same in
-    total, as it does in hit@k (not more for having many right or wrong candidates)."""
+    paired with every wrong one of its question (``same_story``: of its own story), and
+    each question weighs the same in total, as it does in hit@k (not more for having many
+    right or wrong candidates)."""
     rows = np.concatenate([q.x for q in questions if len(q.x)])
     scale = rows.std(0) + 1e-9  # pairwise differences need no centring
     differences, weights = [], []
     for q in questions:
         right, wrong = q.x[q.right] / scale, q.x[~q.right] / scale
-        if not len(right) or not len(wrong):
+        pairs = right[:, None, :] - wrong[None, :, :]
+        if same_story:
+            pairs = pairs[q.stories[q.right][:, None] == q.stories[~q.right][None, :]]
+        pairs = pairs.reshape(-1, len(scale))
+        if not len(pairs):
             continue
-        pairs = (right[:, None, :] - wrong[None, :, :]).reshape(-1, len(scale))
         differences.append(pairs)
         weights.append(np.full(len(pairs), PAIRS_PER_QUESTION / len(pairs)))
     a = np.concatenate(differences)
@@ -102,7 +112,16 @@ def fit(questions: list[Question]) -> np.ndarray:
     return w / scale
 
 
-def outcomes(questions: list[Question], weights: np.ndarray | None) -> np.ndarray:
+class Model(NamedTuple):
+    stories: np.ndarray  # weights that order the stories
+    passages: np.ndarray  # weights that choose a story's passage
+
+
+def fit_model(questions: list[Question]) -> Model:
+    return Model(fit(questions), fit(questions, same_story=True))
+
+
+def outcomes(questions: list[Question], model: Model | None) -> np.ndarray:
     """Per question: the best score, right at 1, right at 3 (the excerpts ``answer.pick``
     would cite); ``None`` keeps the first stage's order."""
     rows = []
@@ -110,19 +129,21 @@ def outcomes(questions: list[Question], weights: np.ndarray | None) -> np.ndarra
         if not len(q.x):
             rows.append((-np.inf, False, False))
             continue
-        scores = np.zeros(len(q.x)) if weights is None else q.x @ weights
+        scores, passages = np.zeros((2, len(q.x))) if model is None else (q.x @ np.c_[model]).T
         order = np.argsort(-scores, kind="stable").tolist()
-        hits = [Hit(*q.windows[i].tolist(), float(scores[i])) for i in order]
+        hits = [Hit(*q.windows[i].tolist(), float(scores[i]), float(passages[i])) for i in order]
         story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
         at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
-        chosen = [at[hit.sentence] for hit in pick(hits, story.__getitem__)]
-        rows.append((scores[chosen[0]], q.right[chosen[0]], q.right[chosen].any()))
+        sentences = dict(zip(at, q.sentences, strict=True))
+        chosen = pick(hits, story.__getitem__, lambda hit, texts=sentences: texts[hit.sentence])
+        right = q.right[[at[hit.sentence] for hit in chosen]]
+        rows.append((chosen[0].score, right[0], right.any()))
     return np.array(rows, float)
 
 
-def calibrate(questions: list[Question], weights: np.ndarray) -> dict[str, float]:
+def calibrate(questions: list[Question], model: Model) -> dict[str, float]:
     """Logistic fit of 'right at 3' on the best score and the unknown names."""
-    results = outcomes(questions, weights)
+    results = outcomes(questions, model)
     usable = np.isfinite(results[:, 0])
     unknown = np.array([q.unknown_names for q in questions], float)
     a = np.c_[results[usable, 0], unknown[usable], np.ones(usable.sum())]
@@ -135,16 +156,16 @@ def calibrate(questions: list[Question], weights: np.ndarray) -> dict[str, float
     return {"best_score": w[0], "unknown_names": w[1], "bias": w[2]}
 
 
-def confidences(questions: list[Question], weights: np.ndarray, fit: dict) -> np.ndarray:
-    best = np.nan_to_num(outcomes(questions, weights)[:, 0], neginf=-1e3)
+def confidences(questions: list[Question], model: Model, fit: dict) -> np.ndarray:
+    best = np.nan_to_num(outcomes(questions, model)[:, 0], neginf=-1e3)
     unknown = np.array([q.unknown_names for q in questions], float)
     z = fit["best_score"] * best + fit["unknown_names"] * unknown + fit["bias"]
     return 1 / (1 + np.exp(-z))
 
 
-def abstention(questions: list[Question], weights: np.ndarray, confidence: np.ndarray,
+def abstention(questions: list[Question], model: Model, confidence: np.ndarray,
                threshold: float) -> dict[str, float]:
-    right3 = outcomes(questions, weights)[:, 2].astype(bool)
+    right3 = outcomes(questions, model)[:, 2].astype(bool)
     answerable = np.array([q.answerable for q in questions])
     abstains = confidence < threshold
     return {
@@ -158,26 +179,28 @@ def abstention(questions: list[Question], weights: np.ndarray, confidence: np.nd
     }
 
 
-def choose_threshold(questions: list[Question], weights: np.ndarray, fit: dict) -> float:
-    confidence = confidences(questions, weights, fit)
+def choose_threshold(questions: list[Question], model: Model, fit: dict) -> float:
+    confidence = confidences(questions, model, fit)
     best = 0.0
     for threshold in np.unique(np.round(confidence, 3)):
-        figures = abstention(questions, weights, confidence, threshold)
+        figures = abstention(questions, model, confidence, threshold)
         if figures["hidden"] <= MAX_HIDDEN and figures["unanswerable_share"] > 0.5:
             best = float(threshold)
     return best
 
 
-def write(weights: np.ndarray, fit: dict[str, float], threshold: float) -> None:
+def write(model: Model, fit: dict[str, float], threshold: float) -> None:
     def entries(pairs) -> str:
         return "".join(f'    "{name}": {value:.6f},\n' for name, value in pairs)
 
     WEIGHTS_FILE.write_text(
         '"""The learned re-ranker\'s weights (one per feature of ``features.NAMES``), the\n'
+        "weights that choose which passage of a story to quote (``PASSAGE_WEIGHTS``), the\n"
         "confidence calibration and the default abstention threshold.\n\n"
         "Written by ``bench/train_ranker.py --write`` from the even-numbered ISO weeks of\n"
         'rtqa-dev only (the odd weeks are for reporting).\n"""\n\n'
-        f"WEIGHTS = {{\n{entries(zip(features.NAMES, weights, strict=True))}}}\n"
+        f"WEIGHTS = {{\n{entries(zip(features.NAMES, model.stories, strict=True))}}}\n"
+        f"PASSAGE_WEIGHTS = {{\n{entries(zip(features.NAMES, model.passages, strict=True))}}}\n"
         f"CONFIDENCE = {{\n{entries(fit.items())}}}\n"
         f"MIN_CONFIDENCE = {threshold}\n"
     )
@@ -198,23 +221,23 @@ def main() -> None:
     print(f"{'fitted on':<10} {'scored on':<10} {'hit@1':>6} {'hit@3':>6}  first stage @1 @3")
     fitted = {}
     for train, test in (("even", "odd"), ("odd", "even")):
-        fitted[train] = fit(halves[train])
+        fitted[train] = fit_model(halves[train])
         _, h1, h3 = outcomes(halves[test], fitted[train]).mean(0)
         _, b1, b3 = outcomes(halves[test], None).mean(0)
         print(f"{train:<10} {test:<10} {h1:6.3f} {h3:6.3f}  {b1:6.3f} {b3:6.3f}")
-    weights = fitted["even"]
-    calibration = calibrate(halves["even"], weights)
-    threshold = choose_threshold(halves["even"], weights, calibration)
+    model = fitted["even"]
+    calibration = calibrate(halves["even"], model)
+    threshold = choose_threshold(halves["even"], model, calibration)
     print(f"confidence threshold chosen on even weeks: {threshold}")
     for half, questions in halves.items():
-        confidence = confidences(questions, weights, calibration)
-        figures = abstention(questions, weights, confidence, threshold)
+        confidence = confidences(questions, model, calibration)
+        figures = abstention(questions, model, confidence, threshold)
         print(f"  {half}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
-    print("weights fitted on even weeks:")
-    for name, weight in zip(features.NAMES, weights, strict=True):
-        print(f"  {name:<20} {weight:+.4f}")
+    print(f"{'weights fitted on even weeks':<28} {'stories':>8} {'passages':>9}")
+    for name, *weights in zip(features.NAMES, *model, strict=True):
+        print(f"  {name:<26} {weights[0]:+8.4f} {weights[1]:+9.4f}")
     if args.write:
-        write(weights, calibration, threshold)
+        write(model, calibration, threshold)
         print(f"written to {WEIGHTS_FILE.relative_to(ROOT)}")
 
 

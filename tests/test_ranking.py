@@ -3,6 +3,7 @@ agreement between stories, and the confidence that decides when to abstain."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ from bot.engine import features
 from bot.engine.answer import answer_confidence, pick
 from bot.engine.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
 from bot.engine.query import Corrector, analyse
-from bot.engine.ranker_weights import CONFIDENCE, WEIGHTS
+from bot.engine.ranker_weights import CONFIDENCE, PASSAGE_WEIGHTS, WEIGHTS
 from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, first_stage, rank
 from tests.support import engine_at
 
@@ -27,7 +28,7 @@ def record(slug: str, published: str, text: str, title: str = "") -> dict:
 
 
 def test_every_feature_has_a_fitted_weight():
-    assert set(WEIGHTS) == set(features.NAMES)
+    assert set(WEIGHTS) == set(PASSAGE_WEIGHTS) == set(features.NAMES)
     assert set(CONFIDENCE) == {"best_score", "unknown_names", "bias"}
 
 
@@ -193,12 +194,53 @@ def test_places_asked_for_by_kind():
         "West Virginia"}
 
 
+def _texts(hit: Hit) -> str:
+    """A distinct text for every passage."""
+    return hashlib.sha1(f"{hit.article}/{hit.sentence}".encode()).hexdigest()
+
+
 def test_pick_cites_each_story_once_and_a_second_passage_only_to_fill_in():
     story = {0: 7, 1: 8, 2: 7, 3: 9}.__getitem__  # article 2 is a syndicated copy of 0
-    hits = [Hit(1, 0, 2, 0, 9.0), Hit(11, 10, 12, 2, 8.5), Hit(2, 1, 3, 0, 8.0),
-            Hit(21, 20, 22, 0, 7.0), Hit(31, 30, 32, 0, 6.0), Hit(5, 4, 6, 1, 1.0)]
-    chosen = pick(hits, story)  # two stories match: a second passage of article 0 fills in
+    hits = [Hit(1, 0, 2, 0, 9.0, 9.0), Hit(11, 10, 12, 2, 8.5, 8.5), Hit(2, 1, 3, 0, 8.0, 8.0),
+            Hit(21, 20, 22, 0, 7.0, 7.0), Hit(31, 30, 32, 0, 6.0, 6.0),
+            Hit(5, 4, 6, 1, 1.0, 1.0)]
+    chosen = pick(hits, story, _texts)  # two stories: article 0's second passage fills in
     assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21), (1, 5)]
-    three_stories = [*hits, Hit(41, 40, 42, 3, 0.5)]
-    assert [(h.article, h.sentence) for h in pick(three_stories, story)] == [
+    three_stories = [*hits, Hit(41, 40, 42, 3, 0.5, 0.5)]
+    assert [(h.article, h.sentence) for h in pick(three_stories, story, _texts)] == [
         (0, 1), (1, 5), (3, 41)]
+
+
+def test_pick_orders_stories_by_score_and_quotes_the_passage_the_passage_model_prefers():
+    story = {0: 0, 1: 1, 2: 2}.__getitem__
+    hits = [Hit(1, 0, 2, 0, 9.0, 1.0), Hit(3, 2, 4, 1, 8.0, 5.0), Hit(20, 19, 21, 0, 7.0, 4.0),
+            Hit(40, 39, 41, 2, 6.0, 6.0), Hit(30, 29, 31, 1, 5.0, 2.0)]
+    chosen = pick(hits, story, _texts)
+    # Article 0 leads (score 9) but is quoted at sentence 20, which answers better (4 > 1).
+    assert [(h.article, h.sentence) for h in chosen] == [(0, 20), (1, 3), (2, 40)]
+    assert [h.score for h in chosen] == [9.0, 8.0, 6.0]  # each ranked as its story
+
+
+def test_pick_never_quotes_the_same_sentence_twice_from_two_versions_of_a_report():
+    story = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4}.__getitem__  # 1 is an update of 0
+    text = {0: "The dam opened on Tuesday, the board said.", 1: "The dam opened on tuesday "
+            "- the board said", 2: "The dam opened on Monday, the board said.",
+            3: "Council met.", 4: "Rain fell."}
+    hits = [Hit(1, 0, 2, article, 9.0 - article, 1.0) for article in range(5)]
+    chosen = pick(hits, story, lambda hit: text[hit.article])
+    assert [h.article for h in chosen] == [0, 2, 3]  # another day is another fact
+
+
+def test_an_updated_version_of_a_report_is_not_quoted_beside_the_first(tmp_path):
+    update = DAM_REPORT.replace("after a decade of delays", "after ten years of delay", 1)
+    engine = loaded(tmp_path, [
+        record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
+        record("herald-dam-update", "2024-06-05", update, "Varnley dam opens (updated)"),
+        record("post-dam", "2024-06-05", "The Varnley council met to discuss the dam budget."),
+        record("times-dam", "2024-06-05", "Water in the Varnley valley is scarce in summer."),
+    ])
+    answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
+    texts = [e.text for e in answer.excerpts]
+    assert sum("41 million" in text for text in texts) == 1
+    cited = {e.citation.url.rsplit("/", 1)[1] for e in answer.excerpts}
+    assert {"post-dam", "times-dam"} <= cited

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from bot.engine.postings import ARTICLE_CANDIDATE_POSTINGS
 from bot.engine.query import Query
 from bot.engine.ranker_weights import CONFIDENCE, MIN_CONFIDENCE
 from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, rank
-from bot.engine.text import WORD_RE, stem, terms
+from bot.engine.text import WORD_RE, stem, terms, words
 
 MAX_EXCERPTS = 3
 MAX_PER_ARTICLE = 2
@@ -28,7 +29,11 @@ def compose(query: Query, index: Index, min_confidence: float = MIN_CONFIDENCE) 
     if confidence < min_confidence:
         related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
         return Answer(query.text, False, (), related, confidence)
-    chosen = pick(hits, lambda article: int(index.article_story[article]))
+    chosen = pick(
+        hits,
+        lambda article: int(index.article_story[article]),
+        lambda hit: index.sentence_text(hit.sentence),
+    )
     excerpts = tuple(_excerpt(query, index, hit) for hit in chosen)
     cited = {hit.article for hit in chosen}
     related = closest_articles(
@@ -45,14 +50,30 @@ def answer_confidence(query: Query, best: Hit) -> float:
     return 0.5 * (1 + math.tanh(z / 2))  # the logistic function, without overflow
 
 
-def pick(hits: Sequence[Hit], story: Callable[[int], int]) -> list[Hit]:
-    """Up to three excerpts, in score order, from different stories: a syndicated copy of
-    a cited story (same ``story``, another article) repeats what is cited. Only when fewer
-    stories match does a second passage of a cited article (never overlapping) fill in."""
-    chosen: list[Hit] = []
+def pick(
+    hits: Sequence[Hit], story: Callable[[int], int], sentence: Callable[[Hit], str]
+) -> list[Hit]:
+    """Up to three excerpts from different stories, the stories in order of their best
+    score, each quoted at the passage its ``passage`` score prefers. A syndicated copy of a
+    cited story (same ``story``, another article) is not quoted again, nor a passage whose
+    matched ``sentence`` is word for word one already quoted (an updated version of a
+    report under another URL). Only when fewer stories match does a second passage of a
+    cited article (never overlapping) fill in."""
+    quoted: dict[int, Hit] = {}
     for hit in hits:
-        if story(hit.article) not in {story(c.article) for c in chosen}:
-            chosen.append(hit)
+        key = story(hit.article)
+        if key not in quoted or hit.passage > quoted[key].passage:
+            quoted[key] = hit
+    chosen: list[Hit] = []
+
+    def repeats(hit: Hit) -> bool:
+        quoted_words = words(sentence(hit))
+        return any(quoted_words == words(sentence(c)) for c in chosen)
+
+    for hit in hits:
+        passage = quoted.pop(story(hit.article), None)
+        if passage is not None and not repeats(passage):
+            chosen.append(replace(passage, score=hit.score))  # ranked as its story
             if len(chosen) == MAX_EXCERPTS:
                 return chosen
     for hit in hits:
@@ -62,7 +83,7 @@ def pick(hits: Sequence[Hit], story: Callable[[int], int]) -> list[Hit]:
             story(hit.article) != story(c.article)
             or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
             for c in chosen
-        ):
+        ) and not repeats(hit):
             chosen.append(hit)
     return sorted(chosen, key=lambda hit: -hit.score)
 

@@ -1,4 +1,5 @@
 """The learned re-ranker's weights (one per feature of ``features.NAMES``), the
+weights that choose which passage of a story to quote (``PASSAGE_WEIGHTS``), the
 confidence calibration and the default abstention threshold.
 
 Written by ``bench/train_ranker.py --write`` from the even-numbered ISO weeks of
@@ -24,9 +25,28 @@ WEIGHTS = {
     "log_span": 0.023588,
     "new_place_asked": 3.130409,
 }
-CONFIDENCE = {
-    "best_score": 0.720891,
-    "unknown_names": -16.703672,
-    "bias": -4.864258,
+PASSAGE_WEIGHTS = {
+    "log_bm25": 0.727162,
+    "bm25_share": 0.242261,
+    "article_support": -0.004779,
+    "log_days_outside": 0.000000,
+    "in_date_window": 0.000000,
+    "votes_best": 0.003762,
+    "votes_total": 1.828980,
+    "coverage_window": 2.250252,
+    "coverage_sentence": -1.853881,
+    "new_numbers_asked": 0.816023,
+    "new_names_asked": -0.087260,
+    "new_of_asked_type": 0.108936,
+    "log_position": -0.250782,
+    "is_question": 0.000000,
+    "starts_pronoun": -0.940511,
+    "log_span": 0.013795,
+    "new_place_asked": 3.354247,
 }
-MIN_CONFIDENCE = 0.087
+CONFIDENCE = {
+    "best_score": 0.701789,
+    "unknown_names": -16.717034,
+    "bias": -4.732275,
+}
+MIN_CONFIDENCE = 0.078

@@ -4,7 +4,9 @@ First stage (every BM25 candidate, cheap): the sentence's BM25 match, its articl
 (title counted extra), a date prior (news questions are about recent events relative to
 when they are asked) and a penalty for question-shaped subheads ("How many ...?"), which
 match well and never answer. Second stage (the best ``RERANK``): the features of
-``features`` combined by weights fitted on half of a news-QA set (``ranker_weights``).
+``features`` combined by weights fitted on half of a news-QA set (``ranker_weights``):
+one set orders the stories, another chooses which passage of a story to quote (the one
+that matches best often restates the question; the answer sits elsewhere in the report).
 The excerpt is the sentence with its neighbours: the answer often sits beside the best match.
 """
 
@@ -19,7 +21,7 @@ from bot.engine.features import Candidate
 from bot.engine.index import Index
 from bot.engine.postings import ARTICLE_CANDIDATE_POSTINGS
 from bot.engine.query import Query
-from bot.engine.ranker_weights import WEIGHTS
+from bot.engine.ranker_weights import PASSAGE_WEIGHTS, WEIGHTS
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
 RERANK = 40  # of those, how many the learned model orders
@@ -28,17 +30,20 @@ QUESTION_PENALTY = 0.3  # multiplier for sentences that are themselves questions
 OUT_OF_WINDOW = 0.75  # multiplier for articles published outside the question's period
 MAX_EXCERPT_CHARS = 450  # the sentence and its neighbours, as far as they fit
 _WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in features.NAMES])
+_PASSAGE_VECTOR = np.array([PASSAGE_WEIGHTS[name] for name in features.NAMES])
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A ranked excerpt: sentences ``first``..``last`` (inclusive) around ``sentence``."""
+    """A ranked excerpt: sentences ``first``..``last`` (inclusive) around ``sentence``;
+    ``score`` ranks it among all hits, ``passage`` among the hits of its own story."""
 
     sentence: int
     first: int
     last: int
     article: int
     score: float
+    passage: float
 
     def text(self, index: Index) -> str:
         return index.sentence_text(self.first, self.last)
@@ -49,10 +54,11 @@ def rank(query: Query, index: Index, limit: int = RERANK) -> list[Hit]:
     candidates = first_stage(query, index, limit)
     if not candidates:
         return []
-    scores = features.matrix(query, index, candidates) @ _WEIGHT_VECTOR
+    described = features.matrix(query, index, candidates)
+    scores, passages = described @ _WEIGHT_VECTOR, described @ _PASSAGE_VECTOR
     hits = [
-        Hit(c.sentence, c.first, c.last, c.article, float(score))
-        for c, score in zip(candidates, scores.tolist(), strict=True)
+        Hit(c.sentence, c.first, c.last, c.article, score, passage)
+        for c, score, passage in zip(candidates, scores.tolist(), passages.tolist(), strict=True)
     ]
     hits.sort(key=lambda h: -h.score)
     return hits
