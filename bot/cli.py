@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,8 +78,15 @@ def main() -> None:
     show_default="cores - 1",
     help="Processes parsing files while this one stores (0: parse here).",
 )
+@click.option(
+    "--index/--no-index",
+    "build_index",
+    default=True,
+    show_default=True,
+    help="Index what was loaded before returning, so the bot starts answering at once.",
+)
 @db_option
-def load(paths: tuple[str, ...], workers: int, db_path: Path | None) -> None:
+def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path | None) -> None:
     """Load articles: files, directories, feeds (.xml), HTML pages, .gz, or - for stdin."""
     engine = _engine(db_path)
     with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
@@ -86,6 +94,11 @@ def load(paths: tuple[str, ...], workers: int, db_path: Path | None) -> None:
     for rejection in report.rejected:
         click.echo(f"rejected {rejection}", err=True)
     click.echo(report.summary())
+    if build_index and (report.loaded or report.updated):
+        start = time.perf_counter()
+        sentences = engine.index().n_sentences
+        took = time.perf_counter() - start
+        click.echo(f"indexed {sentences:,} sentences in {took:.1f} s", err=True)
     if report.rejected and not (report.loaded or report.updated or report.duplicate):
         sys.exit(1)
 

@@ -118,3 +118,17 @@ def test_run_without_a_token_falls_back_to_the_chat(db):
     result = newsbot("run", "--db", str(db), stdin="\n", env={"DISCORD_TOKEN": ""})
     assert result.returncode == 0
     assert "DISCORD_TOKEN is not set" in result.stderr
+
+
+def test_load_indexes_before_returning_so_the_next_start_answers_at_once(tmp_path):
+    db = tmp_path / "db.json"
+    index = db.with_name("db.json.index")
+    result = newsbot("load", "--no-index", "--db", str(db), str(SEED))
+    assert result.returncode == 0 and not index.exists() and "indexed" not in result.stderr
+    result = newsbot("load", "--db", str(db), str(SAMPLES))
+    assert result.returncode == 0, result.stderr
+    assert "indexed" in result.stderr and index.exists()
+    built = index.stat().st_mtime_ns
+    asked = newsbot("ask", "--db", str(db), "What did Kim Jong Un call for?")
+    assert asked.returncode == 0 and "Kim" in asked.stdout
+    assert index.stat().st_mtime_ns == built  # read from the cache, not built again
