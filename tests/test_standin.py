@@ -127,8 +127,9 @@ async def bot(discord_patched: FakeDiscord) -> AsyncIterator[StandinBot]:
         yield client
 
 
-async def eventually(probe: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll until ``probe()`` is true (bounded)."""
+async def eventually(probe: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Poll until ``probe()`` is true (bounded generously: on a busy 2-core machine a bot's
+    start and three gateway events once took longer than 5 s)."""
     async with asyncio.timeout(timeout):
         while not probe():
             await asyncio.sleep(0.01)
