@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -21,6 +22,7 @@ MAX_PER_ARTICLE = 2
 MAX_RELATED = 5
 RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the best match
 RELATED_POOL = 100  # best-scoring articles considered for the related links
+RELATED_TITLE_TERMS = 8  # of the cited titles' words, how many join the related-links query
 
 
 def compose(query: Query, index: Index, min_confidence: float = MIN_CONFIDENCE) -> Answer:
@@ -131,11 +133,15 @@ def closest_articles(
     """Articles most similar to the question and, when given, to the cited articles' titles;
     only those scoring a fair share of the best match, so unrelated news is not offered."""
     weights = dict(query.term_weights)
-    for article in like or ():
-        for term in terms(article.title):
-            term_id = index.term_ids.get(term)
-            if term_id is not None:
-                weights[term_id] = weights.get(term_id, 0.0) + 0.5
+    titled = Counter(
+        term_id
+        for article in like or ()
+        for term_id in {index.term_ids.get(term) for term in terms(article.title)}
+        if term_id is not None
+    )
+    # The rarest title words carry the likeness; common ones ("says", "new") only cost time.
+    for term_id in sorted(titled, key=index.article_postings.df)[:RELATED_TITLE_TERMS]:
+        weights[term_id] = weights.get(term_id, 0.0) + 0.5 * titled[term_id]
     docs, scores = index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS)
     if not len(scores):
         return ()
