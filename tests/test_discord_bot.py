@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from bot.discord import render
 from bot.discord.client import NewsBot, create_bot
 from bot.discord.cogs.browse import MAX_KEYWORD, MAX_SOURCE, PAGE_ID, Listing
 from bot.engine.engine import Engine
+from bot.engine.index import Index
+from bot.engine.query import Corrector
 from bot.engine.store import ArticleStore
 from tests.standin import EPHEMERAL, MANAGE_GUILD, FakeDiscord, RecordedRequest, running_bot
 from tests.support import SAMPLES, engine_at
@@ -415,3 +418,39 @@ async def test_a_failing_engine_gets_an_apology_and_the_bot_goes_on(
     monkeypatch.setattr(bot.engine, "ask", real_ask)
     sent = await fake_discord.send_message(KIM, mention_bot=True)
     assert (await reply_to(fake_discord, sent)).json["embeds"][0]["title"] == KIM
+
+
+class GatedIndex(Engine):
+    """An engine whose index build waits for the test, as a large archive's first start
+    after a bulk load waits minutes for its build."""
+
+    def __init__(self, store: ArticleStore, gate: threading.Event) -> None:
+        super().__init__(store)
+        self.gate = gate
+
+    def _rebuild(self) -> tuple[Index, Corrector]:
+        assert self.gate.wait(20), "the test never opened the gate"
+        return super()._rebuild()
+
+
+async def test_online_and_browsing_before_the_index_is_built_questions_answered_after(
+    discord_patched: FakeDiscord, sample_db: Path, tmp_path: Path
+) -> None:
+    fd, gate = discord_patched, threading.Event()
+    shutil.copy(sample_db, tmp_path / "db.json")
+    engine = GatedIndex(ArticleStore(tmp_path / "db.json"), gate)
+    client = create_bot(bot_settings(fd, engine), engine, guild_ready_timeout=0.05)
+    try:
+        async with running_bot(client, fd, TOKEN):  # ready while the index waits
+            listing = await (await fd.run_command("recent", {"count": 5})).final_message()
+            assert footer(listing) == "Page 1/3 \u00b7 12 articles"
+            sent = await fd.send_message(KIM, mention_bot=True)
+            await fd.wait_for_request(lambda r: r.path == f"/channels/{fd.channel_id}/typing")
+            await asyncio.sleep(0.3)
+            assert not any(posts_to(fd.channel_id)(r) for r in fd.requests)  # still waiting
+            gate.set()
+            request = await reply_to(fd, sent)
+            assert request.json["embeds"][0]["title"] == KIM
+            assert "**missile**" in request.json["embeds"][0]["description"]
+    finally:
+        gate.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import discord
@@ -46,14 +47,28 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.engine = engine
         self.guild_settings = GuildSettings(engine.store)
+        self._indexing: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        """Runs once, after login and before the gateway: load cogs, sync commands once."""
-        await asyncio.to_thread(self.engine.warm_up)
+        """Runs once, after login and before the gateway: load cogs, sync commands once.
+        The index is built (or read from its cache) meanwhile, in a thread: after a bulk
+        load of a large archive that takes minutes, and the bot should be online, browsing
+        at once, with questions asked meanwhile answered as soon as it is ready."""
+        self._indexing = asyncio.create_task(asyncio.to_thread(self._warm_up))
         await self.guild_settings.load()
         for cog in (AskCog(self), BrowseCog(self), AdminCog(self), FeedPoller(self)):
             await self.add_cog(cog)
         await self._sync_commands()
+
+    def _warm_up(self) -> None:
+        start = time.perf_counter()
+        try:
+            self.engine.warm_up()
+        except Exception:  # questions will try again; say why now
+            log.exception("building the index failed")
+            return
+        log.info("index ready: %d articles in %.1f s", len(self.engine.store),
+                 time.perf_counter() - start)
 
     async def _sync_commands(self) -> None:
         if self.settings.dev_guild_id:
