@@ -104,9 +104,9 @@ def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path 
 
 
 def _questions(args: tuple[str, ...]) -> Iterator[tuple[str, datetime | None]]:
-    """Questions from the arguments, else stdin lines: plain text or
-    {"question": ..., "asked_at": "YYYY-MM-DD"}."""
-    if args:
+    """Questions from the arguments, else (none, or ``-`` as for ``load``) stdin lines:
+    plain text or {"question": ..., "asked_at": "YYYY-MM-DD"}."""
+    if args and args != ("-",):
         yield " ".join(args), None
         return
     for number, line in enumerate(sys.stdin, 1):
@@ -131,7 +131,7 @@ def _questions(args: tuple[str, ...]) -> Iterator[tuple[str, datetime | None]]:
 @click.option("--asked-at", help="The date the question is asked (YYYY-MM-DD).")
 @db_option
 def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path: Path | None):
-    """Answer QUESTION (or each line of stdin) with cited excerpts."""
+    """Answer QUESTION (or each line of stdin, also with -) with cited excerpts."""
     engine = _engine(db_path)
     default_date = _date_arg(asked_at, "--asked-at")
     color = sys.stdout.isatty()

@@ -44,9 +44,12 @@ def test_ask_reads_plain_and_json_lines_from_stdin(db):
         "Who won the Continental Cup final?\n\n"
         '{"question": "Who won the 1998 World Cup?", "asked_at": "2024-06-01"}\n'
     )
-    result = newsbot("ask", "--json", "--db", str(db), stdin=stdin)
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["answered"] for line in lines] == [True, False]
+    for dash in ((), ("-",)):  # no question, or "-" as for `load`: stdin
+        result = newsbot("ask", "--json", "--db", str(db), *dash, stdin=stdin)
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [line["question"] for line in lines] == [
+            "Who won the Continental Cup final?", "Who won the 1998 World Cup?"]
+        assert [line["answered"] for line in lines] == [True, False]
 
 
 def test_ask_rejects_a_bad_json_line_precisely(db):
