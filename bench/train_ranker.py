@@ -8,13 +8,13 @@ pairwise logistic model (each right candidate against every wrong one of the sam
 each question weighing the same) orders the stories; a second one, fitted only on pairs
 from the same story, chooses which of a story's passages to quote. Both are fitted on one
 half of the weeks and scored on the other, both ways round, so the printed figures show
-whether the weights generalise. The confidence
-(how likely the three excerpts hold the answer) is a logistic function of the best score and
-of the names asked about that no article contains, calibrated on the even weeks; the default
-threshold is the highest whose abstentions, on the even weeks, are mostly unanswerable
-questions and hide none of the right answers. ``--write`` stores the even-week fit in
-bot/engine/ranker_weights.py. Nothing here names a question, an answer or a word of the set:
-only the features' weights are learned.
+whether the weights generalise. The confidence (how likely the three excerpts hold the
+answer) is a logistic function of the best score and of the names asked about that no
+article contains, calibrated on the even weeks; the default threshold is the highest whose
+abstentions, on the even weeks, are mostly unanswerable questions and hide none of the
+right answers. ``--write`` stores the even-week fit in bot/engine/ranker_weights.py.
+Nothing here names a question, an answer or a word of the set: only the features' weights
+are learned.
 """
 
 from __future__ import annotations
@@ -234,8 +234,8 @@ def main() -> None:
         figures = abstention(questions, model, confidence, threshold)
         print(f"  {half}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
     print(f"{'weights fitted on even weeks':<28} {'stories':>8} {'passages':>9}")
-    for name, *weights in zip(features.NAMES, *model, strict=True):
-        print(f"  {name:<26} {weights[0]:+8.4f} {weights[1]:+9.4f}")
+    for name, story_weight, passage_weight in zip(features.NAMES, *model, strict=True):
+        print(f"  {name:<26} {story_weight:+8.4f} {passage_weight:+9.4f}")
     if args.write:
         write(model, calibration, threshold)
         print(f"written to {WEIGHTS_FILE.relative_to(ROOT)}")

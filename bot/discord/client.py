@@ -47,7 +47,7 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.engine = engine
         self.guild_settings = GuildSettings(engine.store)
-        self._indexing: asyncio.Task[None] | None = None
+        self._indexing: asyncio.Task[None] | None = None  # held: asyncio keeps weak refs
 
     async def setup_hook(self) -> None:
         """Runs once, after login and before the gateway: load cogs, sync commands once.
