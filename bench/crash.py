@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gen_corpus import generate  # noqa: E402
-from bot.engine.normalize import canonical_url  # noqa: E402
-from bot.engine.store import ArticleStore  # noqa: E402
+from bot.ingest.normalize import canonical_url  # noqa: E402
+from bot.storage.store import ArticleStore  # noqa: E402
 
 
 def write_jsonl(path: Path, records: list[dict]) -> None:

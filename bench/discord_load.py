@@ -35,11 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.discord.client import create_bot  # noqa: E402
+from bot.discord.bot import create_bot  # noqa: E402
 from bot.discord.runner import use_endpoints  # noqa: E402
 from bot.discord.workqueue import WAITING, WORKERS  # noqa: E402
-from bot.engine.engine import Engine  # noqa: E402
-from bot.engine.store import ArticleStore  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.storage.store import ArticleStore  # noqa: E402
 from tests.standin import FakeDiscord, running_bot  # noqa: E402
 from tests.test_discord_load import (  # noqa: E402
     ANSWER,

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.ingest import parse_bytes  # noqa: E402
-from bot.engine.models import Rejection  # noqa: E402
+from bot.ingest import parse_bytes  # noqa: E402
+from bot.models import Rejection  # noqa: E402
 
 ARTICLE = {
     "url": "https://example.com/a/1",

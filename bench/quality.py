@@ -30,10 +30,10 @@ import Stemmer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.engine import Engine  # noqa: E402
-from bot.engine.ranker_weights import MIN_CONFIDENCE  # noqa: E402
-from bot.engine.serialize import answer_to_json  # noqa: E402
-from bot.engine.store import ArticleStore  # noqa: E402
+from bot.answering.weights import MIN_CONFIDENCE  # noqa: E402
+from bot.cli.json_output import answer_to_json  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.storage.store import ArticleStore  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
 

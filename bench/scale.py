@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gen_corpus import generate  # noqa: E402
-from bot.engine.engine import Engine  # noqa: E402
-from bot.engine.ingest.parallel import default_workers  # noqa: E402
-from bot.engine.store import ArticleStore  # noqa: E402
-from bot.engine.text import is_stopword, words  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.ingest.parallel import default_workers  # noqa: E402
+from bot.search.analysis import is_stopword, words  # noqa: E402
+from bot.storage.store import ArticleStore  # noqa: E402
 
 FILE_ARTICLES = 5_000
 

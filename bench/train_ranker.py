@@ -12,7 +12,7 @@ whether the weights generalise. The confidence (how likely the three excerpts ho
 answer) is a logistic function of the best score and of the names asked about that no
 article contains, calibrated on the even weeks; the default threshold is the highest whose
 abstentions, on the even weeks, are mostly unanswerable questions and hide none of the
-right answers. ``--write`` stores the even-week fit in bot/engine/ranker_weights.py.
+right answers. ``--write`` stores the even-week fit in bot/answering/weights.py.
 Nothing here names a question, an answer or a word of the set: only the features' weights
 are learned.
 """
@@ -32,15 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
+from bot.answering.compose import pick  # noqa: E402
+from bot.answering.query import Corrector, analyse  # noqa: E402
+from bot.answering.rank import Hit, first_stage  # noqa: E402
 from bot.engine import features  # noqa: E402
-from bot.engine.answer import pick  # noqa: E402
-from bot.engine.query import Corrector, analyse  # noqa: E402
-from bot.engine.ranking import Hit, first_stage  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
 PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
 MAX_HIDDEN = 0.0  # abstentions may hide at most this share of questions answered right
-WEIGHTS_FILE = ROOT / "bot" / "engine" / "ranker_weights.py"
+WEIGHTS_FILE = ROOT / "bot" / "answering" / "weights.py"
 
 
 @dataclass

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.discord.cogs.ask import BUSY
 from bot.discord.errors import SORRY
+from bot.discord.exts.ask._cog import BUSY
 from tests.standin import FakeDiscord, InteractionRecord, RecordedRequest
 from tests.support import PROJECT_DIR
 

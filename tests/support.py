@@ -9,8 +9,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.engine.engine import Engine
-from bot.engine.store import ArticleStore
+from bot.engine import Engine
+from bot.storage.store import ArticleStore
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLES = PROJECT_DIR / "data" / "articles"

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.answering.query import Corrector
 from bot.config import Settings
-from bot.discord import render
-from bot.discord.client import NewsBot, create_bot
-from bot.discord.cogs.browse import MAX_KEYWORD, MAX_SOURCE, PAGE_ID, Listing
-from bot.engine.engine import Engine
-from bot.engine.index import Index
-from bot.engine.query import Corrector
-from bot.engine.store import ArticleStore
+from bot.discord import formatting as render
+from bot.discord.bot import NewsBot, create_bot
+from bot.discord.exts.browse._cog import MAX_KEYWORD, MAX_SOURCE, PAGE_ID, Listing
+from bot.engine import Engine
+from bot.search.index import Index
+from bot.storage.store import ArticleStore
 from tests.standin import EPHEMERAL, MANAGE_GUILD, FakeDiscord, RecordedRequest, running_bot
 from tests.support import SAMPLES, engine_at
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.discord.client import NewsBot
+from bot.discord.bot import NewsBot
 from tests import test_discord_bot as base
 from tests.standin import FakeDiscord
 from tests.test_discord_load import (

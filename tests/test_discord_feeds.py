@@ -10,11 +10,11 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.config import Settings
-from bot.discord.client import create_bot
-from bot.discord.feedfetch import FeedFetchError, check_url, fetch_feed, is_public
-from bot.discord.feeds import FeedList, FeedPoller
-from bot.engine.engine import Engine
-from bot.engine.store import ArticleStore
+from bot.discord.bot import create_bot
+from bot.engine import Engine
+from bot.ingest.fetch import FeedFetchError, check_url, fetch_feed, is_public
+from bot.storage.feeds import TABLE, FeedList
+from bot.storage.store import ArticleStore
 from tests.standin import FakeDiscord, running_bot
 from tests.support import SAMPLES, engine_at
 
@@ -120,7 +120,7 @@ async def test_poller_loads_announces_and_then_waits_for_changes(
     engine = Engine(ArticleStore(tmp_path / "db.json"))
     settings = Settings(discord_token="t", db_path=tmp_path / "db.json",
                         dev_guild_id=int(fd.guild_id), feed_allow_private=True)
-    feeds = FeedList(engine.store)
+    feeds = FeedList(engine.table(TABLE))
     await feeds.add(int(fd.guild_id), f"{server}/feed.xml", int(fd.other_channel_id))
     async with running_bot(create_bot(settings, engine, guild_ready_timeout=0.05), fd, "t") as bot:
         # The first round runs as soon as the bot is ready.
@@ -131,8 +131,9 @@ async def test_poller_loads_announces_and_then_waits_for_changes(
         assert announced.json["allowed_mentions"]["parse"] == []
         [record] = await feeds.all()
         assert record["etag"] == ETAG
-        poller = bot.get_cog("FeedPoller")
-        assert isinstance(poller, FeedPoller)
+        # Extensions are loaded by name (a fresh module each start), so not isinstance.
+        poller = bot.get_cog("FeedsCog")
+        assert type(poller).__name__ == "FeedsCog"
         assert await poller.poll_feed(record) == []  # 304: nothing new, nothing said
         assert len(fd.messages(fd.other_channel_id)) == 1
     assert engine.ask("How many glass frogs were counted?").excerpts[0].citation.url == \

@@ -9,8 +9,8 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.discord import render
-from bot.engine.models import (
+from bot.discord import formatting as render
+from bot.models import (
     Answer,
     Article,
     Citation,

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.discord.client import create_bot
+from bot.discord.bot import create_bot
 from bot.discord.runner import RedactToken, serve
-from bot.engine.engine import Engine
-from bot.engine.store import ArticleStore
+from bot.engine import Engine
+from bot.storage.store import ArticleStore
 from tests.standin import FakeDiscord, running_bot
 from tests.support import PROJECT_DIR, SAMPLES, engine_at
 

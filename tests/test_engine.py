@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.engine.engine import Engine
-from bot.engine.ranking import MAX_EXCERPT_CHARS
-from bot.engine.store import ArticleStore
+from bot.answering.rank import MAX_EXCERPT_CHARS
+from bot.engine import Engine
+from bot.storage.store import ArticleStore
 from tests.support import SAMPLES, SEED, engine_at
 
 
@@ -134,7 +134,7 @@ def test_the_index_cache_is_reused_and_rebuilt_when_data_changes(tmp_path, monke
     db = tmp_path / "db.json"
     engine_at(db, SAMPLES).warm_up()
     assert (tmp_path / "db.json.index" / "meta.json").is_file()
-    import bot.engine.index_cache as cache
+    import bot.search.index_cache as cache
 
     builds = []
     real_build = cache.build_index

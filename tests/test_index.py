@@ -8,12 +8,12 @@ import pytest
 from scipy import sparse
 
 from bench.gen_corpus import generate
-from bot.engine import index as index_module
-from bot.engine import postings as postings_module
-from bot.engine.index import build_index
-from bot.engine.index_cache import load_or_build
-from bot.engine.postings import Postings, TermMajor
-from bot.engine.token_cache import TokenCache
+from bot.search import index as index_module
+from bot.search import postings as postings_module
+from bot.search.index import build_index
+from bot.search.index_cache import load_or_build
+from bot.search.postings import Postings, TermMajor
+from bot.search.token_cache import TokenCache
 from tests.support import engine_at, write_jsonl
 
 

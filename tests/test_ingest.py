@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import ingest
-from bot.engine.ingest import feed, parallel
-from bot.engine.ingest.detect import Format, detect_format
-from bot.engine.ingest.parallel import iter_paths_parallel
-from bot.engine.models import Article, Rejection
+from bot import ingest
+from bot.ingest import feed, parallel
+from bot.ingest.detect import Format, detect_format
+from bot.ingest.parallel import iter_paths_parallel
+from bot.models import Article, Rejection
 from tests.support import PROJECT_DIR
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -576,7 +576,7 @@ def test_a_dead_worker_leaves_the_rest_to_be_parsed_here(
 WORKERS_THEN_WAIT = """
 import multiprocessing, sys, time
 from datetime import datetime, timezone
-from bot.engine.ingest.parallel import iter_paths_parallel
+from bot.ingest.parallel import iter_paths_parallel
 items = iter_paths_parallel(sys.argv[1:], workers=2, now=datetime.now(timezone.utc), min_bytes=0)
 next(items)
 print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)

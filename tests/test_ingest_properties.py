@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.engine import ingest
-from bot.engine.models import Article, Rejection
-from bot.engine.normalize import canonical_url, clean_line, clean_text
+from bot import ingest
+from bot.ingest.normalize import canonical_url, clean_line, clean_text
+from bot.models import Article, Rejection
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

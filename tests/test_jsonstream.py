@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engine.jsonstream import read_tables
+from bot.storage.table_reader import read_tables
 
 json_values = st.recursive(
     st.none()

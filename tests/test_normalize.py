@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engine.models import Article, Rejection
-from bot.engine.normalize import (
+from bot.ingest.normalize import (
     MAX_TEXT_CHARS,
     _clean_untidy,
     article_id,
@@ -21,8 +20,9 @@ from bot.engine.normalize import (
     content_fingerprint,
     parse_published,
 )
-from bot.engine.normalize import _folded_fingerprint as folded_fingerprint
-from bot.engine.text import WORD_RE, words
+from bot.ingest.normalize import _folded_fingerprint as folded_fingerprint
+from bot.models import Article, Rejection
+from bot.search.analysis import WORD_RE, words
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 

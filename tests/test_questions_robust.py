@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine.answer import MAX_EXCERPTS
-from bot.engine.engine import Engine
-from bot.engine.models import Answer
-from bot.engine.ranking import MAX_EXCERPT_CHARS
+from bot.answering.compose import MAX_EXCERPTS
+from bot.answering.rank import MAX_EXCERPT_CHARS
+from bot.engine import Engine
+from bot.models import Answer
 from tests.support import SAMPLES, engine_at
 
 TIME_LIMIT_S = 2.0

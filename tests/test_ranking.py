@@ -7,12 +7,12 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from bot.engine import features
-from bot.engine.answer import answer_confidence, pick
-from bot.engine.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
-from bot.engine.query import Corrector, analyse
-from bot.engine.ranker_weights import CONFIDENCE, PASSAGE_WEIGHTS, WEIGHTS
-from bot.engine.ranking import MAX_EXCERPT_CHARS, Hit, first_stage, rank
+from bot.answering import features
+from bot.answering.compose import answer_confidence, pick
+from bot.answering.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
+from bot.answering.query import Corrector, analyse
+from bot.answering.rank import MAX_EXCERPT_CHARS, Hit, first_stage, rank
+from bot.answering.weights import CONFIDENCE, PASSAGE_WEIGHTS, WEIGHTS
 from tests.support import engine_at
 
 

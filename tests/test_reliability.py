@@ -23,12 +23,12 @@ import pytest
 from click.testing import CliRunner
 
 from bench.gen_corpus import generate
-from bot.cli import main
-from bot.engine import storage
-from bot.engine.engine import Engine
-from bot.engine.models import Answer
-from bot.engine.storage import StorageError
-from bot.engine.store import ArticleStore
+from bot.cli.main import main
+from bot.engine import Engine
+from bot.models import Answer
+from bot.storage import atomic as storage
+from bot.storage.atomic import StorageError
+from bot.storage.store import ArticleStore
 from tests.support import PROJECT_DIR, SAMPLES, SEED, engine_at, newsbot, write_jsonl
 
 KIM = "What did Kim say about missile production?"

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from bot.discord.client import NewsBot
-from bot.engine.models import Article, LoadReport
-from bot.engine.store import ArticleStore
+from bot.discord.bot import NewsBot
+from bot.models import Article, LoadReport
+from bot.storage.store import ArticleStore
 from tests import test_discord_bot as base
 from tests.discord_support import live_links, newsbot_run, request_text
 from tests.standin import EPHEMERAL, MANAGE_GUILD, FakeDiscord

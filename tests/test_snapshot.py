@@ -16,11 +16,11 @@ import orjson
 import pytest
 
 from bench.gen_corpus import generate
-from bot.engine.articles import article_to_doc
-from bot.engine.engine import Engine
-from bot.engine.models import LoadReport
-from bot.engine.snapshot import META, snapshot_path
-from bot.engine.store import ArticleStore
+from bot.engine import Engine
+from bot.models import LoadReport
+from bot.storage.documents import article_to_doc
+from bot.storage.snapshot import META, snapshot_path
+from bot.storage.store import ArticleStore
 from tests.support import PROJECT_DIR, SAMPLES, engine_at, write_jsonl
 from tests.test_store import article
 

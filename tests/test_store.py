@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bench.gen_corpus import generate
-from bot.engine import store as store_module
-from bot.engine.models import Article, LoadReport
-from bot.engine.store import ArticleStore
+from bot.models import Article, LoadReport
+from bot.storage import store as store_module
+from bot.storage.store import ArticleStore
 from tests.support import PROJECT_DIR, write_jsonl
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)

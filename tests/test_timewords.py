@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
-from bot.engine.timewords import Period, named_period, period
+from bot.answering.timewords import Period, named_period, period
 from tests.support import engine_at
 
 WEDNESDAY = date(2024, 3, 13)

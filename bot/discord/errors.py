@@ -12,8 +12,8 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.discord import render
-from bot.discord.replies import say
+from bot.discord import formatting as render
+from bot.discord.interactions import say
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.discord.records import Record, SettingsTable
-from bot.engine.store import ArticleStore
+from bot.storage.settings import Record, SettingsTable
 
 TABLE = "guilds"
 
@@ -11,8 +10,8 @@ TABLE = "guilds"
 class GuildSettings:
     """Which channels of each guild are ask channels (every message there is a question)."""
 
-    def __init__(self, store: ArticleStore) -> None:
-        self._table = SettingsTable(store, TABLE)
+    def __init__(self, table: SettingsTable) -> None:
+        self._table = table
         self._ask: dict[int, frozenset[int]] = {}
 
     async def load(self) -> None:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.discord import render
+from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
-from bot.engine.models import Article
+from bot.models import Article
 
 if TYPE_CHECKING:
-    from bot.discord.client import NewsBot
+    from bot.discord.bot import NewsBot
 
 MAX_CHOICES = 25
 MAX_VALUE = 100

@@ -12,8 +12,8 @@ import discord
 import yarl
 
 from bot.config import Settings
-from bot.discord.client import MESSAGE_CONTENT_HINT, create_bot
-from bot.engine.engine import Engine
+from bot.discord.bot import MESSAGE_CONTENT_HINT, create_bot
+from bot.engine import Engine
 
 log = logging.getLogger(__name__)
 

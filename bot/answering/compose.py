@@ -1,0 +1,162 @@
+"""Answer composition: ranked hits -> cited excerpts with marked words and related links."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from bot.answering.query import Query
+from bot.answering.rank import MAX_EXCERPT_CHARS, Hit, rank
+from bot.answering.weights import CONFIDENCE, MIN_CONFIDENCE
+from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
+from bot.search.analysis import WORD_RE, stem, terms, words
+from bot.search.index import Index
+from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
+
+MAX_EXCERPTS = 3
+MAX_PER_ARTICLE = 2
+MAX_RELATED = 5
+RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the best match
+RELATED_POOL = 100  # best-scoring articles considered for the related links
+RELATED_TITLE_TERMS = 8  # of the cited titles' words, how many join the related-links query
+
+
+def compose(query: Query, index: Index, min_confidence: float = MIN_CONFIDENCE) -> Answer:
+    hits = rank(query, index)
+    confidence = answer_confidence(query, hits[0]) if hits else 0.0
+    if confidence < min_confidence:
+        related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
+        return Answer(query.text, False, (), related, confidence)
+    chosen = pick(
+        hits,
+        lambda article: int(index.article_story[article]),
+        lambda hit: index.sentence_text(hit.sentence),
+    )
+    excerpts = tuple(_excerpt(query, index, hit) for hit in chosen)
+    cited = {hit.article for hit in chosen}
+    related = closest_articles(
+        query, index, exclude=cited, limit=MAX_RELATED, like=[index.articles[a] for a in cited]
+    )
+    return Answer(query.text, True, excerpts, related, confidence)
+
+
+def answer_confidence(query: Query, best: Hit) -> float:
+    """How likely the excerpts hold the answer, from the best hit's score and the names or
+    numbers asked about that no article contains (calibrated on news questions)."""
+    z = (CONFIDENCE["best_score"] * best.score
+         + CONFIDENCE["unknown_names"] * len(query.unknown_names) + CONFIDENCE["bias"])
+    return 0.5 * (1 + math.tanh(z / 2))  # the logistic function, without overflow
+
+
+def pick(
+    hits: Sequence[Hit], story: Callable[[int], int], sentence: Callable[[Hit], str]
+) -> list[Hit]:
+    """Up to three excerpts from different stories, the stories in order of their best
+    score, each quoted at the passage its ``passage`` score prefers. A syndicated copy of a
+    cited story (same ``story``, another article) is not quoted again, nor a passage whose
+    matched ``sentence`` is word for word one already quoted (an updated version of a
+    report under another URL). Only when fewer stories match does a second passage of a
+    cited article (never overlapping) fill in."""
+    quoted: dict[int, Hit] = {}
+    for hit in hits:
+        key = story(hit.article)
+        if key not in quoted or hit.passage > quoted[key].passage:
+            quoted[key] = hit
+    chosen: list[Hit] = []
+
+    def repeats(hit: Hit) -> bool:
+        quoted_words = words(sentence(hit))
+        return any(quoted_words == words(sentence(c)) for c in chosen)
+
+    for hit in hits:
+        passage = quoted.pop(story(hit.article), None)
+        if passage is not None and not repeats(passage):
+            chosen.append(replace(passage, score=hit.score))  # ranked as its story
+            if len(chosen) == MAX_EXCERPTS:
+                return chosen
+    for hit in hits:
+        if len(chosen) == MAX_EXCERPTS:
+            break
+        if sum(c.article == hit.article for c in chosen) < MAX_PER_ARTICLE and all(
+            story(hit.article) != story(c.article)
+            or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
+            for c in chosen
+        ) and not repeats(hit):
+            chosen.append(hit)
+    return sorted(chosen, key=lambda hit: -hit.score)
+
+
+def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
+    article = index.articles[hit.article]
+    text = _clip(" ".join(hit.text(index).split()))
+    copies = int(np.count_nonzero(index.article_story == index.article_story[hit.article]))
+    return Excerpt(
+        text, highlight_spans(query, text), citation(article), round(hit.score, 4), copies - 1
+    )
+
+
+def _clip(text: str) -> str:
+    """A single overlong "sentence" (a list, a table row) is cut at a word boundary."""
+    if len(text) <= MAX_EXCERPT_CHARS:
+        return text
+    return text[: MAX_EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
+
+
+def highlight_spans(query: Query, text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the words in ``text`` that the question asked about."""
+    return tuple(
+        (m.start(), m.end())
+        for m in WORD_RE.finditer(text)
+        if stem(m.group().lower()) in query.stems
+    )
+
+
+def citation(article: Article) -> Citation:
+    return Citation(article.id, article.title, article.source, article.url, article.published)
+
+
+def related_entry(article: Article) -> RelatedArticle:
+    return RelatedArticle(article.id, article.title, article.source, article.url, article.published)
+
+
+def closest_articles(
+    query: Query,
+    index: Index,
+    exclude: set[int],
+    limit: int,
+    like: list[Article] | None = None,
+) -> tuple[RelatedArticle, ...]:
+    """Articles most similar to the question and, when given, to the cited articles' titles;
+    only those scoring a fair share of the best match, so unrelated news is not offered."""
+    weights = dict(query.term_weights)
+    titled = Counter(
+        term_id
+        for article in like or ()
+        for term_id in {index.term_ids.get(term) for term in terms(article.title)}
+        if term_id is not None
+    )
+    # The rarest title words carry the likeness; common ones ("says", "new") only cost time.
+    for term_id in sorted(titled, key=index.article_postings.df)[:RELATED_TITLE_TERMS]:
+        weights[term_id] = weights.get(term_id, 0.0) + 0.5 * titled[term_id]
+    docs, scores = index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS)
+    if not len(scores):
+        return ()
+    floor = RELATED_MIN_SHARE * float(scores.max())
+    keep = scores >= floor
+    docs, scores = docs[keep], scores[keep]
+    if len(docs) > RELATED_POOL:  # sort only the best few of up to 100,000 articles
+        best = np.argpartition(-scores, RELATED_POOL)[:RELATED_POOL]
+        docs, scores = docs[best], scores[best]
+    shown = {int(index.article_story[a]) for a in exclude}
+    picked: list[Article] = []
+    for a in docs[np.argsort(-scores, kind="stable")].tolist():
+        if int(index.article_story[a]) not in shown:
+            shown.add(int(index.article_story[a]))
+            picked.append(index.articles[a])
+            if len(picked) == limit:
+                break
+    return tuple(related_entry(a) for a in picked)

@@ -1,0 +1,153 @@
+"""Candidate excerpts described as numbers, for the learned re-ranker (``ranking``).
+
+Each feature is a signal that real QA systems use and that helped on news questions:
+how well the sentence and its article match, how close its date is to the question's,
+whether the excerpt brings the kind of answer asked for (a number, a name, a country or
+state), whether other stories agree on that answer, and where the sentence sits in its
+article. The weights that combine them are fitted by ``bench/train_ranker.py`` (see
+``weights``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answering.places import asked_places, new_places
+from bot.answering.query import Query
+from bot.search.analysis import stem, words
+from bot.search.index import Index
+
+NUMBER = re.compile(r"\b\d[\d,.]*")
+NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
+NOVELTY_CAP = 3
+VOTERS = 30  # the best candidates whose new names and numbers count as votes
+PRONOUNS = frozenset("he she it they his her its their this that these those we i".split())
+NAMES = (
+    "log_bm25", "bm25_share", "article_support", "log_days_outside", "in_date_window",
+    "votes_best", "votes_total", "coverage_window", "coverage_sentence", "new_numbers_asked",
+    "new_names_asked", "new_of_asked_type", "log_position", "is_question", "starts_pronoun",
+    "log_span", "new_place_asked",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence picked by BM25 with the first-stage signals the ranker computed."""
+
+    sentence: int
+    first: int  # its excerpt window, sentences first..last
+    last: int
+    article: int
+    bm25: float
+    support: float  # the article's match, as a share of the best article's
+    days_from_question: int | None  # published this many days outside the question's period
+    is_question: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """What the features need of one sentence, computed once per question."""
+
+    stems: list[str]
+    first_word: str
+    numbers: frozenset[str]  # new to the question
+    names: frozenset[str]
+    places: frozenset[str]  # of the kind asked for ("which country"), new to the question
+
+
+def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.ndarray:
+    """One row of ``NAMES`` features per candidate, in the candidates' order (best
+    first-stage score first: the first ``VOTERS`` vote)."""
+    seen: dict[int, _Sentence] = {}
+    asked_place = asked_places(query.text)
+
+    def sentence(number: int) -> _Sentence:
+        if number not in seen:
+            seen[number] = _describe(query, index.sentence_text(number), asked_place)
+        return seen[number]
+
+    windows = [[sentence(n) for n in range(c.first, c.last + 1)] for c in candidates]
+    found = [
+        (frozenset().union(*(s.numbers for s in w)), frozenset().union(*(s.names for s in w)))
+        for w in windows
+    ]
+    votes = _votes(index, candidates, found)
+    best = max((c.bm25 for c in candidates), default=1.0) or 1.0
+    rows = []
+    for rank, (candidate, window, (numbers, names)) in enumerate(
+        zip(candidates, windows, found, strict=True)
+    ):
+        own = sentence(candidate.sentence)
+        agreeing = [votes[word] - (rank < VOTERS) for word in numbers | names]
+        days = candidate.days_from_question
+        new_asked = {"number": numbers, "name": names}.get(query.answer_type, numbers | names)
+        rows.append((
+            math.log(candidate.bm25 + 1e-3),
+            candidate.bm25 / best,
+            candidate.support,
+            math.log1p(abs(days)) if days is not None else 0.0,  # a year apart is not a month
+            not days,
+            min(max(agreeing, default=0), 5),
+            min(sum(min(v, 3) for v in agreeing), 10) / 10,
+            coverage(query, {stem for s in window for stem in s.stems}),
+            coverage(query, set(own.stems)),
+            min(len(numbers), NOVELTY_CAP) if query.answer_type == "number" else 0,
+            min(len(names), NOVELTY_CAP) if query.answer_type == "name" else 0,
+            min(len(new_asked), NOVELTY_CAP),
+            math.log1p(candidate.sentence - int(index.article_first[candidate.article])),
+            candidate.is_question,
+            own.first_word in PRONOUNS,
+            math.log(_span(query, own.stems)),
+            any(s.places for s in window),
+        ))
+    return np.asarray(rows, np.float64).reshape(len(rows), len(NAMES))
+
+
+def coverage(query: Query, present: set[str]) -> float:
+    """Share of the question's content words, weighted by rarity, among ``present`` stems."""
+    total = sum(query.importance.values())
+    if not total:
+        return 0.0
+    return sum(v for term, v in query.importance.items() if term in present) / total
+
+
+def _describe(query: Query, text: str, asked_place: re.Pattern[str] | None) -> _Sentence:
+    """A sentence's stems, and the numbers, names and asked-for places in it that the
+    question does not already hold: an answer is new information."""
+    found = words(text)
+    return _Sentence(
+        [stem(w) for w in found],
+        found[0] if found else "",
+        frozenset({m.lower() for m in NUMBER.findall(text)} - query.asked_words),
+        frozenset({m.lower() for m in NAME.findall(text)} - query.asked_words),
+        new_places(asked_place, text, query.text) if asked_place else frozenset(),
+    )
+
+
+def _votes(
+    index: Index,
+    candidates: Sequence[Candidate],
+    found: Sequence[tuple[frozenset[str], frozenset[str]]],
+) -> Counter[str]:
+    """In how many stories among the best candidates each new word appears: an answer
+    that several stories give is more likely right (a voter's own story is subtracted
+    from its count in ``matrix``)."""
+    seen: set[tuple[str, int]] = set()
+    for candidate, (numbers, names) in zip(candidates[:VOTERS], found[:VOTERS], strict=False):
+        story = int(index.article_story[candidate.article])
+        seen.update((word, story) for word in numbers | names)
+    return Counter(word for word, _story in seen)
+
+
+def _span(query: Query, stems: list[str]) -> float:
+    """Words spanned per distinct question word found: phrases found together score low."""
+    at = [i for i, s in enumerate(stems) if s in query.stems]
+    if not at:
+        return 20.0
+    return min((at[-1] - at[0] + 1) / len({stems[i] for i in at}), 20.0)

@@ -1,0 +1,122 @@
+"""Question analysis: which index terms a question asks about, typos corrected."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rapidfuzz import fuzz, process
+
+from bot.answering.timewords import Period, named_period, period
+from bot.search.analysis import is_stopword, stem, words
+from bot.search.index import Index
+
+FUZZY_CUTOFF = 75  # rapidfuzz ratio (0-100) for a vocabulary word to replace a question word
+FUZZY_WEIGHT = 0.8  # a corrected word is a guess: it counts a little less
+NUMBER_QUESTION = re.compile(
+    r"\bhow (many|much|long|old|far)\b|\bwhat (percentage|percent|year|number|age)\b"
+    r"|\bin what year\b"
+)
+NAME_QUESTION = re.compile(
+    r"\b(who|whom|whose|which|where)\b|\bwhat (country|city|state|company|team|name)\b"
+)
+NAME_RE = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][^\W_]+|\d[\d,.]*")  # not sentence-initial
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    period: Period | None  # publication dates the answer likely carries (None: any)
+    term_weights: dict[int, float]  # index term id -> weight
+    asked_words: frozenset[str]  # every word of the question, lower-cased
+    stems: frozenset[str]
+    importance: dict[str, float]  # every content word's stem -> 1 + rarity; unknown words most
+    unknown_names: frozenset[str]  # names and numbers asked about that no article contains
+    answer_type: str  # "number", "name" or "any": what kind of words the answer brings
+
+
+def analyse(
+    question: str, index: Index, corrector: Corrector, asked_at: datetime | None = None
+) -> Query:
+    weights: dict[int, float] = {}
+    asked_words = words(question)
+    stems: set[str] = set()
+    importance: dict[str, float] = {}
+    unknown_names: set[str] = set()
+    names = {w.lower() for w in NAME_RE.findall(question)}
+    for word in asked_words:
+        if is_stopword(word):
+            continue
+        term = stem(word)
+        weight = 1.0
+        term_id = index.term_ids.get(term)
+        if term_id is None or index.sentences.df(term_id) == 0:
+            fixed = corrector.correct(word)
+            if fixed is None:
+                importance[term] = 1 + index.sentences.idf(None)
+                if word in names or word[0].isdigit():
+                    unknown_names.add(word)
+                continue
+            word, term, weight = fixed, stem(fixed), FUZZY_WEIGHT
+            term_id = index.term_ids[term]
+        weights[term_id] = max(weights.get(term_id, 0.0), weight)
+        stems.add(term)
+        importance[term] = 1 + index.sentences.idf(term_id)
+    return Query(
+        question,
+        _period(question, asked_at),
+        weights,
+        frozenset(asked_words),
+        frozenset(stems),
+        importance,
+        frozenset(unknown_names),
+        answer_type(question),
+    )
+
+
+def _period(question: str, asked_at: datetime | None) -> Period | None:
+    """Without a date for the question, only its own time words ("yesterday") point at
+    dates, counted from today."""
+    if asked_at is not None:
+        return period(question, asked_at.date())
+    return named_period(question, datetime.now(UTC).date())
+
+
+def answer_type(question: str) -> str:
+    lowered = question.lower()
+    if NUMBER_QUESTION.search(lowered):
+        return "number"
+    return "name" if NAME_QUESTION.search(lowered) else "any"
+
+
+class Corrector:
+    """Maps an unknown word to the closest frequent vocabulary word of similar length.
+
+    One per index: it buckets the vocabulary by first letter on first use.
+    """
+
+    def __init__(self, index: Index) -> None:
+        self._vocabulary = index.vocabulary
+        self._buckets: dict[str, list[str]] | None = None
+
+    def correct(self, word: str) -> str | None:
+        if len(word) < 4 or word.isdigit():
+            return None
+        bucket = self._bucketed().get(word[0], [])
+        candidates = [w for w in bucket if abs(len(w) - len(word)) <= 2]
+        # Vocabulary and question words are already lower-cased by text.words, so no
+        # processor is needed here (rapidfuzz 3 would not lowercase on its own).
+        match = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        return match[0] if match else None
+
+    def _bucketed(self) -> dict[str, list[str]]:
+        """Vocabulary words by first letter, most frequent first (ties go to the common
+        spelling)."""
+        if self._buckets is None:
+            self._buckets = {}
+            ranked = sorted(self._vocabulary.items(), key=lambda item: -item[1])
+            for word, _count in ranked:
+                if not word.isdigit():
+                    self._buckets.setdefault(word[0], []).append(word)
+        return self._buckets

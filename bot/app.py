@@ -1,0 +1,31 @@
+"""Builds the engine once at start, from settings: the one place front ends get it from."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.answering.weights import MIN_CONFIDENCE
+from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
+from bot.engine import Engine
+from bot.storage.store import ArticleStore
+
+log = logging.getLogger(__name__)
+
+
+def open_engine(settings: Settings, serve_stale: bool = False) -> Engine:
+    """Open the database; the default one is created from the sample articles on first run.
+
+    ``serve_stale``: keep answering from the previous index while another process's
+    changes are indexed (the bot); off, a change is indexed before the next answer (CLI).
+    """
+    first_run = settings.db_path.resolve() == DEFAULT_DB and not settings.db_path.exists()
+    engine = Engine(
+        ArticleStore(settings.db_path),
+        min_confidence=settings.min_confidence if settings.min_confidence is not None
+        else MIN_CONFIDENCE,
+        serve_stale=serve_stale,
+    )
+    if first_run and SAMPLE_ARTICLES.is_dir():
+        report = engine.load([SAMPLE_ARTICLES])
+        log.info("created %s from the sample articles: %s", settings.db_path, report.summary())
+    return engine

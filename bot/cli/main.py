@@ -1,0 +1,237 @@
+"""``newsbot``: the terminal front end over the engine (and the way to start the bot)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from bot.app import open_engine
+from bot.cli import terminal
+from bot.cli.json_output import answer_to_json, article_to_json
+from bot.config import Settings, SettingsError, load_settings
+from bot.engine import Engine
+from bot.ingest.normalize import parse_published
+from bot.ingest.parallel import default_workers
+from bot.storage.atomic import StorageError
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Database file (default: $NEWSBOT_DB, else data/newsbot.json).",
+)
+
+
+def _settings(db_path: Path | None) -> Settings:
+    try:
+        return load_settings(db_path=db_path)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _engine(db_path: Path | None) -> Engine:
+    settings = _settings(db_path)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return open_engine(settings)
+
+
+def _date_arg(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_published(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=name) from None
+
+
+class _Commands(click.Group):
+    """Reports a database that cannot be read or written (full disk, read-only, not JSON)
+    as one line and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Answer questions about the news from your own indexed articles."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=default_workers,
+    show_default="cores - 1",
+    help="Processes parsing files while this one stores (0: parse here).",
+)
+@click.option(
+    "--index/--no-index",
+    "build_index",
+    default=True,
+    show_default=True,
+    help="Index what was loaded before returning, so the bot starts answering at once.",
+)
+@db_option
+def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path | None) -> None:
+    """Load articles: files, directories, feeds (.xml), HTML pages, .gz, or - for stdin."""
+    engine = _engine(db_path)
+    with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers)
+    for rejection in report.rejected:
+        click.echo(f"rejected {rejection}", err=True)
+    click.echo(report.summary())
+    if build_index and (report.loaded or report.updated):
+        start = time.perf_counter()
+        sentences = engine.index().n_sentences
+        took = time.perf_counter() - start
+        click.echo(f"indexed {sentences:,} sentences in {took:.1f} s", err=True)
+    if report.rejected and not (report.loaded or report.updated or report.duplicate):
+        sys.exit(1)
+
+
+def _questions(args: tuple[str, ...]) -> Iterator[tuple[str, datetime | None]]:
+    """Questions from the arguments, else (none, or ``-`` as for ``load``) stdin lines:
+    plain text or {"question": ..., "asked_at": "YYYY-MM-DD"}."""
+    if args and args != ("-",):
+        yield " ".join(args), None
+        return
+    for number, line in enumerate(sys.stdin, 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+                yield str(record["question"]), _date_arg(record.get("asked_at"), "asked_at")
+            except (ValueError, KeyError, TypeError) as exc:
+                raise click.UsageError(
+                    f"stdin line {number}: not a question object ({exc})"
+                ) from None
+        else:
+            yield line, None
+
+
+@main.command()
+@click.argument("question", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@click.option("--asked-at", help="The date the question is asked (YYYY-MM-DD).")
+@db_option
+def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path: Path | None):
+    """Answer QUESTION (or each line of stdin, also with -) with cited excerpts."""
+    engine = _engine(db_path)
+    default_date = _date_arg(asked_at, "--asked-at")
+    color = sys.stdout.isatty()
+    for text, when in _questions(question):
+        answer = engine.ask(text, when or default_date)
+        if as_json:
+            click.echo(json.dumps(answer_to_json(answer), ensure_ascii=False))
+        else:
+            click.echo(terminal.answer_text(answer, color=color) + "\n")
+
+
+@main.command()
+@click.option("--page", default=1, show_default=True)
+@click.option("--per-page", default=10, show_default=True)
+@click.option("--source", help="Only this source (substring).")
+@click.option("--keyword", help="Only articles containing this word.")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before (YYYY-MM-DD).")
+@db_option
+def recent(page, per_page, source, keyword, since, until, db_path):
+    """List articles, newest first."""
+    engine = _engine(db_path)
+    result = engine.recent(
+        page, per_page, source, keyword, _date_arg(since, "--since"), _date_arg(until, "--until")
+    )
+    click.echo(terminal.recent_text(result))
+
+
+@main.command()
+@click.argument("article_id")
+@db_option
+def article(article_id: str, db_path: Path | None) -> None:
+    """Show one article."""
+    found = _engine(db_path).article(article_id)
+    if found is None:
+        raise click.ClickException(f"no article with id {article_id!r}")
+    click.echo(terminal.article_text(found))
+
+
+@main.command()
+@click.argument("article_id")
+@db_option
+def remove(article_id: str, db_path: Path | None) -> None:
+    """Remove one article."""
+    if not _engine(db_path).remove(article_id):
+        raise click.ClickException(f"no article with id {article_id!r}")
+    click.echo(f"removed {article_id}")
+
+
+@main.command()
+@db_option
+def stats(db_path: Path | None) -> None:
+    """Counts: articles, sentences, sources, date range, database size."""
+    click.echo(terminal.stats_text(_engine(db_path).stats()))
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def export(file: Path | None, db_path: Path | None) -> None:
+    """Write every article as JSONL in the load format (to FILE, else stdout)."""
+    engine = _engine(db_path)
+    out = file.open("w", encoding="utf-8") if file else sys.stdout
+    try:
+        for item in engine.export():
+            out.write(json.dumps(article_to_json(item), ensure_ascii=False) + "\n")
+    finally:
+        if file:
+            out.close()
+
+
+@main.command()
+@db_option
+def chat(db_path: Path | None) -> None:
+    """Ask questions interactively (an empty line or Ctrl-D quits)."""
+    engine = _engine(db_path)
+    engine.warm_up()
+    count = engine.stats().articles
+    click.echo(f"newsbot: {count} articles indexed. Ask a question; empty line to quit.")
+    while True:
+        try:
+            text = input("? ").strip()
+        except EOFError:
+            break
+        if not text:
+            break
+        answer = engine.ask(text, datetime.now(UTC))
+        click.echo(terminal.answer_text(answer, color=sys.stdout.isatty()) + "\n")
+
+
+@main.command()
+@db_option
+def run(db_path: Path | None) -> None:
+    """Start the Discord bot (needs DISCORD_TOKEN), else the terminal chat."""
+    settings = _settings(db_path)
+    if not settings.discord_token:
+        click.echo("DISCORD_TOKEN is not set: starting the terminal chat instead.", err=True)
+        chat.callback(db_path)  # type: ignore[misc]
+        return
+    from bot.discord.runner import run_bot
+
+    run_bot(settings, open_engine(settings, serve_stale=True))
+

@@ -1,0 +1,75 @@
+"""Rendering engine results as text for a terminal (the CLI's only output module)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from bot.models import Answer, Article, Excerpt, RecentPage, RelatedArticle, Stats
+
+
+def _day(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "undated"
+
+
+def marked(excerpt: Excerpt, color: bool) -> str:
+    """The excerpt with question words in bold (or *starred* without colour)."""
+    out, cursor = [], 0
+    for start, end in excerpt.highlights:
+        word = excerpt.text[start:end]
+        out.append(excerpt.text[cursor:start])
+        out.append(click.style(word, bold=True) if color else f"*{word}*")
+        cursor = end
+    out.append(excerpt.text[cursor:])
+    return "".join(out)
+
+
+def listing_line(article_id: str, item: RelatedArticle | Article) -> str:
+    link = f"  {item.url}" if item.url else ""
+    return f"  - {item.title} ({item.source}, {_day(item.published)}) [{article_id}]{link}"
+
+
+def answer_text(answer: Answer, color: bool = False) -> str:
+    lines: list[str] = []
+    if not answer.answered:
+        lines.append("No confident answer in the indexed articles.")
+        if answer.related:
+            lines.append("Closest articles:")
+    for number, excerpt in enumerate(answer.excerpts, 1):
+        c = excerpt.citation
+        also = f", also in {excerpt.also_in} more outlets" if excerpt.also_in else ""
+        lines.append(f"{number}. \u201c{marked(excerpt, color)}\u201d")
+        cited = f"{c.title} ({c.source}, {_day(c.published)}{also}) [{c.article_id}]"
+        lines.append(f"   \u2014 {cited}")
+        if c.url:
+            lines.append(f"   {c.url}")
+    if answer.answered and answer.related:
+        lines.append("Related:")
+    lines.extend(listing_line(r.article_id, r) for r in answer.related)
+    return "\n".join(lines)
+
+
+def recent_text(page: RecentPage) -> str:
+    if not page.total:
+        return "No articles match."
+    lines = [f"Articles {page.total} (page {page.page} of {page.pages}):"]
+    lines.extend(listing_line(a.id, a) for a in page.articles)
+    return "\n".join(lines)
+
+
+def article_text(article: Article) -> str:
+    authors = f"By {', '.join(article.authors)}\n" if article.authors else ""
+    url = f"{article.url}\n" if article.url else ""
+    head = f"{article.title}\n{article.source}, {_day(article.published)} [{article.id}]\n"
+    return f"{head}{authors}{url}\n{article.text}"
+
+
+def stats_text(stats: Stats) -> str:
+    return (
+        f"articles   {stats.articles}\n"
+        f"sentences  {stats.sentences}\n"
+        f"sources    {stats.sources}\n"
+        f"published  {_day(stats.oldest)} .. {_day(stats.newest)}\n"
+        f"database   {stats.db_path} ({stats.db_bytes / 1e6:.1f} MB)"
+    )

@@ -1,0 +1,1 @@
+"""Discord extensions, one package per feature, loaded by name in ``NewsBot.setup_hook``."""

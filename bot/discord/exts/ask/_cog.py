@@ -1,0 +1,149 @@
+"""Questions: mentions, replies to the bot's answers, ask channels, DMs, and /ask.
+
+Every question goes through one bounded work queue: a few are answered at once, a few
+dozen wait, and the rest get a "busy" note at once instead of a late answer or none.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import errors
+from bot.discord import formatting as render
+from bot.discord.interactions import respond, say
+from bot.discord.workqueue import Busy, WorkQueue
+
+if TYPE_CHECKING:
+    from bot.discord.bot import NewsBot
+
+MAX_QUESTION = 1000
+BUSY = "I'm busy right now — please try again in a few seconds."
+
+
+class UserCooldown:
+    """At most one question per user every ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._until: dict[int, float] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """0 and starts the user's cooldown when they may ask now, else seconds to wait."""
+        now = time.monotonic()
+        wait = self._until.get(user_id, 0.0) - now
+        if wait > 0:
+            return wait
+        if len(self._until) > 10_000:
+            self._until = {u: t for u, t in self._until.items() if t > now}
+        self._until[user_id] = now + self.seconds
+        return 0.0
+
+    def forgive(self, user_id: int) -> None:
+        """End the user's cooldown (their question was not answered after all)."""
+        self._until.pop(user_id, None)
+
+
+class AskCog(commands.Cog):
+    """Turns messages and /ask into engine questions and replies with answer embeds."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.questions = WorkQueue()
+
+    # -- messages --------------------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.bot.user is None:
+            return
+        mentioned = self._mentions_me(message)
+        if not (mentioned or self._replies_to_answer(message) or self._in_ask_channel(message)):
+            return
+        question = self._strip_mentions(message).strip()[:MAX_QUESTION]
+        if not question:
+            if mentioned:
+                await self._reply(message, content=render.empty_question_text())
+            return
+        try:
+            await self._answer(message, question)
+        except Exception as exc:
+            await errors.message_failed(message, exc)
+
+    async def _answer(self, message: discord.Message, question: str) -> None:
+        wait = self.cooldown.retry_after(message.author.id)
+        if wait:
+            await self._reply(message, content=render.cooldown_text(wait))
+            return
+        try:
+            self.questions.check()  # refuse before "typing...", itself a REST call
+            async with message.channel.typing():
+                answer = await self.questions.run(self.bot.engine.ask, question,
+                                                  message.created_at)
+        except Busy:
+            self.cooldown.forgive(message.author.id)  # they are told to try again soon
+            await self._reply(message, content=BUSY)
+            return
+        await self._reply(message, embed=render.answer_embed(answer))
+
+    @staticmethod
+    async def _reply(message: discord.Message, **body: object) -> None:
+        await message.reply(mention_author=False, allowed_mentions=render.NO_MENTIONS, **body)
+
+    def _my_ids(self, message: discord.Message) -> set[int]:
+        """The bot user's id, plus its managed role's (people sometimes pick the role)."""
+        me = message.guild.me if message.guild else None
+        ids = {self.bot.user.id}  # type: ignore[union-attr]
+        if me is not None:
+            ids |= {r.id for r in me.roles if r.is_bot_managed()}
+        return ids
+
+    def _mentions_me(self, message: discord.Message) -> bool:
+        mine = self._my_ids(message)
+        return any(m.id in mine for m in message.mentions) or any(
+            r.id in mine for r in message.role_mentions
+        )
+
+    def _replies_to_answer(self, message: discord.Message) -> bool:
+        ref = message.reference.resolved if message.reference else None
+        return (
+            isinstance(ref, discord.Message)
+            and ref.author.id == self.bot.user.id  # type: ignore[union-attr]
+            and render.is_answer(ref.embeds)
+        )
+
+    def _in_ask_channel(self, message: discord.Message) -> bool:
+        if message.guild is None:
+            return True  # a direct message is always a question
+        channels = self.bot.guild_settings.ask_channels(message.guild.id)
+        parent = getattr(message.channel, "parent_id", None)
+        return message.channel.id in channels or parent in channels
+
+    def _strip_mentions(self, message: discord.Message) -> str:
+        ids = "|".join(str(i) for i in self._my_ids(message))
+        return re.sub(rf"<@[!&]?(?:{ids})>", " ", message.content)
+
+    # -- /ask ------------------------------------------------------------------------------
+    @app_commands.command(description="Ask a question about the news")
+    @app_commands.describe(question="What do you want to know?")
+    async def ask(
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION]
+    ) -> None:
+        wait = self.cooldown.retry_after(interaction.user.id)
+        if wait:
+            await say(interaction, render.cooldown_text(wait))
+            return
+        await interaction.response.defer(thinking=True)  # first: the 3 s deadline
+        try:
+            answer = await self.questions.run(self.bot.engine.ask, question,
+                                              interaction.created_at)
+        except Busy:
+            self.cooldown.forgive(interaction.user.id)
+            await respond(interaction, content=BUSY)
+            return
+        await respond(interaction, render.answer_embed(answer))

@@ -1,0 +1,384 @@
+"""Everything the bot shows on Discord: embeds and short texts, built from engine results.
+
+The only module that formats messages. Pure functions: every embed stays within Discord's
+limits by construction (each part is clipped to a budget computed up front), article and
+user text is escaped so it can neither format nor mention, and only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import discord
+from discord.utils import escape_markdown, escape_mentions, format_dt
+
+from bot.models import (
+    Answer,
+    Article,
+    Excerpt,
+    LoadReport,
+    RecentPage,
+    RelatedArticle,
+    Stats,
+)
+
+# Discord's documented limits.
+TITLE = 256
+DESCRIPTION = 4096
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+EMBED_TOTAL = 6000
+CONTENT = 2000
+CHOICE_NAME = 100
+
+# Our own budgets, chosen so that the limits above hold whatever the input.
+MAX_EXCERPTS = 5
+QUOTE = 700  # longest quoted passage
+LINK_TEXT = 150  # longest linked title
+SOURCE = 60
+MAX_URL = 300  # longer URLs are shown without a link
+MAX_LISTED = 10
+REJECTION = 180
+MAX_REJECTIONS = 5
+ARTICLE_PREVIEW = 1500
+
+ELLIPSIS = "\u2026"
+SEP = " \u00b7 "
+ANSWER_FOOTER = "Reply to this message to ask a follow-up."
+NO_MENTIONS = discord.AllowedMentions.none()
+
+BLUE = discord.Colour.blurple()
+GREY = discord.Colour.light_grey()
+GREEN = discord.Colour.green()
+ORANGE = discord.Colour.orange()
+
+
+# -- text primitives ---------------------------------------------------------------------
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (at a word boundary when one is near), with an
+    ellipsis when shortened. The result minus the ellipsis is a prefix of ``text``."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+_BRACKET = re.compile(r"(?<!\\)[\[\]]")  # a bracket escape_markdown left bare
+
+
+def escape(text: str) -> str:
+    """Text that renders literally: no markdown, no mentions, no masked links (brackets
+    are escaped too, so no "[label](url)" can form, with or without bold inside)."""
+    return _BRACKET.sub(r"\\\g<0>", escape_mentions(escape_markdown(text)))
+
+
+def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
+    """``render(clip(raw, n))`` for the largest ``n`` whose rendering is within ``limit``
+    (escaping makes text longer, so the clip is shrunk until the result fits)."""
+    size = limit
+    while size > 0:
+        out = render(clip(raw, size))
+        if len(out) <= limit:
+            return out
+        size = min(size - 1, size * limit // len(out))
+    return ""
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` fit for a markdown link or an embed URL: http(s) only, short, no spaces."""
+    url = (url or "").strip()
+    if not url or len(url) > MAX_URL or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def link(text: str, url: str | None, limit: int = LINK_TEXT) -> str:
+    """``[text](url)`` with escaped text, or the escaped text alone for unsafe URLs."""
+    label = fit(text.strip() or "untitled", limit, escape)
+    target = safe_url(url)
+    return f"[{label}]({target})" if target else label
+
+
+def day(value: datetime | None, style: str = "d") -> str:
+    """A Discord timestamp shown in each reader's timezone (naive times are UTC)."""
+    if value is None:
+        return "undated"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_dt(value, style)  # type: ignore[arg-type]
+
+
+def marked(excerpt: Excerpt, limit: int) -> str:
+    """The excerpt escaped, question words in bold, within ``limit`` characters."""
+    raw = re.sub(r"\s", " ", excerpt.text)  # one line; same length, so spans stay valid
+
+    def render(shown: str) -> str:
+        visible = len(shown) if shown == raw else len(shown) - 1  # minus the ellipsis
+        out, cursor = [], 0
+        for start, end in sorted(excerpt.highlights):
+            if start < cursor or end > visible or start >= end:
+                continue
+            out += [escape(shown[cursor:start]), "**", escape(shown[start:end]), "**"]
+            cursor = end
+        out.append(escape(shown[cursor:]))
+        return "".join(out)
+
+    return fit(raw, limit, render)
+
+
+def _lines(lines: Iterable[str], limit: int) -> str:
+    """As many whole lines as fit in ``limit`` characters, joined by newlines."""
+    kept: list[str] = []
+    size = -1
+    for line in lines:
+        if size + 1 + len(line) > limit:
+            break
+        kept.append(line)
+        size += 1 + len(line)
+    return "\n".join(kept)
+
+
+def _listing(item: Article | RelatedArticle) -> str:
+    """One article on one line (< 600 characters): link, source, date, id."""
+    article_id = item.id if isinstance(item, Article) else item.article_id
+    tail = SEP.join([fit(item.source, SOURCE), day(item.published), f"`{clip(article_id, 40)}`"])
+    return f"\u2022 {link(item.title, item.url)}{SEP}{tail}"
+
+
+def _outlets(count: int) -> str:
+    return f"also in {count} more outlet{'s' if count != 1 else ''}"
+
+
+# -- answers -----------------------------------------------------------------------------
+def _citation(excerpt: Excerpt) -> str:
+    c = excerpt.citation
+    parts = [link(c.title, c.url), fit(c.source, SOURCE), day(c.published)]
+    if excerpt.also_in:
+        parts.append(_outlets(excerpt.also_in))
+    return "\u2014 " + SEP.join(parts)
+
+
+def _excerpts(excerpts: Sequence[Excerpt]) -> str:
+    """Quoted excerpts with their citations, sharing the description's budget."""
+    citations = [_citation(e) for e in excerpts]
+    overhead = sum(len(c) + len("> \n\n\n") for c in citations)
+    quote = min(QUOTE, (DESCRIPTION - overhead) // max(1, len(excerpts)))
+    blocks = [f"> {marked(e, quote)}\n{c}" for e, c in zip(excerpts, citations, strict=True)]
+    return "\n\n".join(blocks)
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The reply to a question: cited excerpts and related articles, or an honest
+    no-confident-answer with the closest articles."""
+    if not answer.answered:
+        return _no_answer_embed(answer)
+    embed = discord.Embed(
+        title=fit(answer.question, TITLE),
+        description=_excerpts(answer.excerpts[:MAX_EXCERPTS]),
+        colour=BLUE,
+    )
+    if answer.related:
+        related = _lines((_listing(r) for r in answer.related), FIELD_VALUE)
+        embed.add_field(name="Related", value=related, inline=False)
+    return embed.set_footer(text=ANSWER_FOOTER)
+
+
+def _no_answer_embed(answer: Answer) -> discord.Embed:
+    question = fit(answer.question, 300)
+    embed = discord.Embed(
+        title="No confident answer",
+        description=f"I found nothing in my articles that answers **{question}** well.",
+        colour=GREY,
+    )
+    if answer.related:
+        closest = _lines((_listing(r) for r in answer.related), FIELD_VALUE)
+        embed.add_field(name="Closest articles", value=closest, inline=False)
+    return embed.set_footer(text=ANSWER_FOOTER)
+
+
+def is_answer(embeds: Sequence[discord.Embed]) -> bool:
+    """Whether a message's embeds are one of our answers (follow-ups reply to those)."""
+    return any(e.footer.text == ANSWER_FOOTER for e in embeds)
+
+
+def cooldown_text(seconds: float) -> str:
+    return f"One moment please: you can ask again in {math.ceil(seconds)} s."
+
+
+def empty_question_text() -> str:
+    return "Ask me something about the news, for example: *what did Kim say about missiles?*"
+
+
+# -- browsing ----------------------------------------------------------------------------
+def _filters(source: str | None, keyword: str | None) -> str:
+    parts = [
+        f"from \u201c{source}\u201d" if source else "",
+        f"with \u201c{keyword}\u201d" if keyword else "",
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def recent_embed(
+    page: RecentPage, source: str | None = None, keyword: str | None = None
+) -> discord.Embed:
+    """One page of the article list, newest first."""
+    title = " ".join(p for p in ["Recent articles", _filters(source, keyword)] if p)
+    lines = (_listing(a) for a in page.articles[:MAX_LISTED])
+    embed = discord.Embed(
+        title=fit(title, TITLE),
+        description=_lines(lines, DESCRIPTION) if page.total else "No articles match.",
+        colour=BLUE,
+    )
+    return embed.set_footer(text=f"Page {page.page}/{page.pages} \u00b7 {page.total} articles")
+
+
+def article_embed(article: Article) -> discord.Embed:
+    """An article: title (linked), source, date, authors, and its first paragraphs."""
+    paragraphs = [re.sub(r"\s+", " ", p).strip() for p in article.paragraphs]
+    preview = fit(paragraphs[0], ARTICLE_PREVIEW) if paragraphs else ""
+    for paragraph in paragraphs[1:]:
+        more = escape(paragraph)
+        if len(preview) + 2 + len(more) > ARTICLE_PREVIEW:
+            break
+        preview += "\n\n" + more
+    embed = discord.Embed(
+        title=fit(article.title or "untitled", TITLE),
+        url=safe_url(article.url),
+        description=preview or "(no text)",
+        colour=BLUE,
+    )
+    embed.add_field(name="Source", value=fit(article.source, SOURCE) or "unknown")
+    embed.add_field(name="Published", value=day(article.published, "D"))
+    if article.authors:
+        embed.add_field(name="By", value=fit(", ".join(article.authors), FIELD_VALUE))
+    return embed.set_footer(text=f"id {clip(article.id, 100)} \u00b7 /related for similar stories")
+
+
+def related_embed(article: Article, related: Sequence[RelatedArticle]) -> discord.Embed:
+    lines = (_listing(r) for r in related[:MAX_LISTED])
+    return discord.Embed(
+        title=fit(f"Related to: {article.title}", TITLE),
+        description=_lines(lines, DESCRIPTION) if related else "No similar articles found.",
+        colour=BLUE,
+    )
+
+
+def announce_embed(feed_url: str, articles: Sequence[Article]) -> discord.Embed:
+    """New articles a feed brought in."""
+    lines = (_listing(a) for a in articles[:MAX_LISTED])
+    more = len(articles) - MAX_LISTED
+    embed = discord.Embed(
+        title="New articles", description=_lines(lines, DESCRIPTION), colour=GREEN
+    )
+    footer = f"from {clip(feed_url, 200)}" + (f" and {more} more" if more > 0 else "")
+    return embed.set_footer(text=footer)
+
+
+def choice_name(article: Article) -> str:
+    """An autocomplete choice's label (plain text: choices show no markdown)."""
+    label = f"{article.title.strip() or 'untitled'} \u2014 {article.source}"
+    return clip(re.sub(r"\s+", " ", label), CHOICE_NAME)
+
+
+def help_embed() -> discord.Embed:
+    embed = discord.Embed(
+        title="newsbot",
+        description=(
+            "I answer questions about the news with quotes from the articles I have, "
+            "each with its source.\n\n"
+            "**Ask**: mention me with a question, reply to one of my answers to follow "
+            "up, or use `/ask`. In an ask channel, just write the question."
+        ),
+        colour=BLUE,
+    )
+    embed.add_field(
+        name="Browse",
+        value="`/recent` newest articles \u00b7 `/article` read one \u00b7 "
+        "`/related` similar stories",
+        inline=False,
+    )
+    embed.add_field(
+        name="Admins (Manage Server)",
+        value="`/load` a file \u00b7 `/remove` an article \u00b7 `/askchannel` \u00b7 "
+        "`/feeds` \u00b7 `/stats`",
+        inline=False,
+    )
+    return embed
+
+
+# -- admin -------------------------------------------------------------------------------
+def stats_embed(stats: Stats) -> discord.Embed:
+    embed = discord.Embed(title="Database", colour=BLUE)
+    embed.add_field(name="Articles", value=f"{stats.articles:,}")
+    embed.add_field(name="Sentences", value=f"{stats.sentences:,}")
+    embed.add_field(name="Sources", value=f"{stats.sources:,}")
+    embed.add_field(name="Published", value=f"{day(stats.oldest)} \u2013 {day(stats.newest)}")
+    size = f"{fit(Path(stats.db_path).name, 200)} ({stats.db_bytes / 1e6:.1f} MB)"
+    embed.add_field(name="File", value=size)
+    return embed
+
+
+def load_report_embed(report: LoadReport, filename: str) -> discord.Embed:
+    """What a load did; the first few rejection reasons."""
+    ok = report.loaded or report.updated or report.duplicate
+    embed = discord.Embed(
+        title=fit(f"Loaded {filename}", TITLE),
+        description=report.summary(),
+        colour=GREEN if ok else ORANGE,
+    )
+    if report.rejected:
+        reasons = [f"\u2022 {fit(str(r), REJECTION)}" for r in report.rejected[:MAX_REJECTIONS]]
+        more = len(report.rejected) - MAX_REJECTIONS
+        if more > 0:
+            reasons.append(f"\u2026 and {more} more")
+        embed.add_field(name="Rejected", value="\n".join(reasons), inline=False)
+    return embed
+
+
+def removed_text(article: Article) -> str:
+    return f"Removed \u201c{fit(article.title, 300)}\u201d (`{clip(article.id, 100)}`)."
+
+
+def too_big_text(size: int, limit: int) -> str:
+    return f"That file is {size / 1e6:.1f} MB; I accept files up to {limit / 1e6:.1f} MB."
+
+
+def channels_text(channel_ids: Iterable[int]) -> str:
+    """Ask channels as channel mentions (they render as names and never ping)."""
+    ids = sorted(channel_ids)
+    if not ids:
+        return "No ask channels: I answer mentions and replies only."
+    listed = ", ".join(f"<#{i}>" for i in ids)
+    return clip(f"I answer every message in: {listed}", CONTENT)
+
+
+def feeds_embed(feeds: Sequence[dict]) -> discord.Embed:
+    lines = (
+        f"\u2022 {link(f['url'], f['url'], 200)}"
+        + (f" \u2192 <#{f['channel_id']}>" if f.get("channel_id") else "")
+        for f in feeds
+    )
+    return discord.Embed(
+        title="Feeds",
+        description=_lines(lines, DESCRIPTION) if feeds else "No feeds yet: add one with "
+        "`/feeds add`.",
+        colour=BLUE,
+    )

@@ -1,0 +1,270 @@
+"""The engine's front door: articles in, answers out. Knows nothing of Discord or terminals.
+
+Thread-safe for one writer and many readers: an index is immutable once built, and a
+rebuilt one replaces it in a single assignment. With ``serve_stale`` (the bot), a change
+made by another process is indexed in a background thread while questions go on being
+answered from the previous index; the engine's own loads index before they return.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import BinaryIO
+
+from rapidfuzz import fuzz, process, utils
+
+from bot import ingest
+from bot.answering.compose import closest_articles, compose
+from bot.answering.query import Corrector, analyse
+from bot.answering.weights import MIN_CONFIDENCE
+from bot.ingest.parallel import iter_paths_parallel
+from bot.models import (
+    Answer,
+    Article,
+    LoadReport,
+    RecentPage,
+    Rejection,
+    RelatedArticle,
+    Stats,
+)
+from bot.processes import cores
+from bot.search.index import Index
+from bot.search.index_cache import cache_path, load_or_build
+from bot.storage.documents import Header
+from bot.storage.settings import SettingsTable
+from bot.storage.store import ArticleStore
+
+SAVE_BATCH = 2_000  # the fewest articles parsed ahead of storing them during a load
+Progress = Callable[[int], None]  # called with the number of items just processed
+
+
+class Engine:
+    def __init__(
+        self,
+        store: ArticleStore,
+        min_confidence: float = MIN_CONFIDENCE,
+        cache_index: bool = True,
+        serve_stale: bool = False,
+        index_workers: int | None = None,
+    ) -> None:
+        self.store = store
+        # Processes tokenizing a large archive (None: one per core; 0: this one alone).
+        self.index_workers = cores() if index_workers is None else index_workers
+        self.index_path = cache_path(store.path) if cache_index else None
+        self.min_confidence = min_confidence
+        self.serve_stale = serve_stale
+        self._index: tuple[Index, Corrector] | None = None
+        self._stale = False
+        self._state_lock = threading.Lock()  # guards _index, _stale and store refreshes
+        self._build_lock = threading.Lock()  # one index build at a time
+        self._write_lock = threading.Lock()
+        self._background: threading.Thread | None = None
+
+    # -- the index -----------------------------------------------------------------------
+    def _current(self) -> tuple[Index, Corrector]:
+        """The index, rebuilt if the database changed (here or in another process)."""
+        with self._state_lock:
+            self._stale |= self.store.refresh()
+            if self._index is not None and not self._stale:
+                return self._index
+            if self._index is not None and self.serve_stale:
+                self._rebuild_in_background()
+                return self._index
+        return self._rebuild()
+
+    def _rebuild(self) -> tuple[Index, Corrector]:
+        with self._build_lock:
+            with self._state_lock:
+                if self._index is not None and not self._stale:
+                    return self._index  # another thread built it meanwhile
+                articles, key = self.store.articles(), self.store.content_key()
+                self._stale = False
+            index = load_or_build(articles, key, self.index_path, self.index_workers)
+            built = (index, Corrector(index))
+            with self._state_lock:
+                self._index = built
+            return built
+
+    def _rebuild_in_background(self) -> None:
+        if self._background is None or not self._background.is_alive():
+            self._background = threading.Thread(target=self._rebuild, name="reindex", daemon=True)
+            self._background.start()
+
+    def _refresh_store(self) -> None:
+        """Browsing needs the latest articles, not the index: re-read a changed file only."""
+        with self._state_lock:
+            self._stale |= self.store.refresh()
+
+    def article_count(self) -> int:
+        return len(self.store)
+
+    def table(self, name: str) -> SettingsTable:
+        """A small table of plain records beside the articles (feeds, server settings)."""
+        return SettingsTable(self.store, name)
+
+    def export(self) -> Iterator[Article]:
+        """Every stored article, in the order they were added."""
+        self._refresh_store()
+        yield from self.store.articles()
+
+    def warm_up(self) -> None:
+        self._current()
+
+    def index(self) -> Index:
+        """The current index, for benchmarks and diagnostics."""
+        return self._current()[0]
+
+    # -- questions -----------------------------------------------------------------------
+    def ask(self, question: str, asked_at: datetime | None = None) -> Answer:
+        index, corrector = self._current()
+        query = analyse(question, index, corrector, asked_at)
+        return compose(query, index, self.min_confidence)
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[RelatedArticle, ...]:
+        index, corrector = self._current()
+        article = self.store.get(article_id)
+        if article is None:
+            return ()
+        query = analyse(article.title, index, corrector)
+        number = index.articles.number_of(article.id)
+        exclude = set() if number is None else {number}  # None: not indexed yet
+        return closest_articles(query, index, exclude=exclude, limit=limit)
+
+    # -- browsing ------------------------------------------------------------------------
+    def article(self, article_id: str) -> Article | None:
+        """An article by id, or by an unambiguous id prefix of at least 6 characters."""
+        self._refresh_store()
+        found = self.store.get(article_id.strip())
+        if found or len(article_id.strip()) < 6:
+            return found
+        articles = self.store.articles()
+        matches = [h for h in articles.headers() if h.id.startswith(article_id.strip())]
+        return articles[matches[0].number] if len(matches) == 1 else None
+
+    def find_titles(self, text: str, limit: int = 25) -> list[Article]:
+        """Articles whose titles fuzzily match ``text`` (newest first when ``text`` is empty)."""
+        self._refresh_store()
+        articles = self.store.articles()
+        if not text.strip():
+            return [articles[h.number] for h in _newest_first(articles.headers())[:limit]]
+        titles = [h.title for h in articles.headers()]
+        matches = process.extract(
+            text, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
+            score_cutoff=50,
+        )
+        return [articles[number] for _title, _score, number in matches]
+
+    def recent(
+        self,
+        page: int = 1,
+        per_page: int = 10,
+        source: str | None = None,
+        keyword: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> RecentPage:
+        self._refresh_store()
+        articles = self.store.articles()
+        chosen = [
+            h.number
+            for h in _newest_first(articles.headers())
+            if _matches(h, source=source, since=since, until=until)
+            and (not keyword or _mentions(articles[h.number], keyword))
+        ]
+        pages = max(1, -(-len(chosen) // per_page))
+        page = min(max(page, 1), pages)
+        shown = tuple(articles[n] for n in chosen[(page - 1) * per_page : page * per_page])
+        return RecentPage(shown, page, pages, len(chosen))
+
+    def stats(self) -> Stats:
+        index, _ = self._current()
+        headers = index.articles.headers()
+        dates = [h.published for h in headers if h.published]
+        return Stats(
+            articles=len(headers),
+            sentences=index.n_sentences,
+            sources=len({h.source for h in headers}),
+            newest=max(dates, default=None),
+            oldest=min(dates, default=None),
+            db_path=str(self.store.path),
+            db_bytes=self.store.size_bytes,
+        )
+
+    # -- loading -------------------------------------------------------------------------
+    def load(
+        self,
+        paths: Iterable[str | Path],
+        stdin: BinaryIO | None = None,
+        progress: Progress | None = None,
+        workers: int = 0,
+    ) -> LoadReport:
+        """Load files and directories; ``workers`` > 0 parses files in that many processes
+        while this one stores (bulk loads)."""
+        if workers > 0:
+            items = iter_paths_parallel(paths, workers=workers, stdin=stdin)
+        else:
+            items = ingest.iter_paths(paths, stdin=stdin)
+        return self._save_all(items, progress)
+
+    def load_bytes(self, data: bytes, name: str) -> LoadReport:
+        return self._save_all(ingest.parse_bytes(data, name), None)
+
+    def _save_all(self, items: Iterator[Article | Rejection], progress: Progress | None):
+        report = LoadReport()
+        try:
+            self._save_batches(items, progress, report)
+        finally:  # what was written before a failure is indexed too
+            if report.loaded or report.updated:
+                self._reindex_now()
+        return report
+
+    def _save_batches(
+        self, items: Iterator[Article | Rejection], progress: Progress | None, report: LoadReport
+    ) -> None:
+        with self._write_lock, self.store.bulk():
+            # Each save costs a pass over the database's documents (TinyDB re-keys its
+            # table): batches grow with it, by a tenth, so a load's passes stay few.
+            while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 10))):
+                articles = [item for item in batch if isinstance(item, Article)]
+                report.rejected.extend(item for item in batch if isinstance(item, Rejection))
+                self.store.save(articles, report)
+                if progress:
+                    progress(len(batch))
+
+    def _reindex_now(self) -> None:
+        """After our own change. The bot indexes it before returning, so what an admin loads
+        is answerable at once; a bulk load from the CLI leaves it to the next question."""
+        with self._state_lock:
+            self._stale = True
+        if self.serve_stale:
+            self._rebuild()
+
+    def remove(self, article_id: str) -> bool:
+        with self._write_lock:
+            removed = self.store.remove(article_id)
+        if removed:
+            self._reindex_now()
+        return removed
+
+
+def _newest_first(headers: list[Header]) -> list[Header]:
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(headers, key=lambda h: (h.published or oldest, h.added_at), reverse=True)
+
+
+def _matches(
+    header: Header, source: str | None, since: datetime | None, until: datetime | None
+) -> bool:
+    if source and source.lower() not in header.source.lower():
+        return False
+    if since and (header.published is None or header.published < since):
+        return False
+    return not (until and (header.published is None or header.published > until))
+
+
+def _mentions(article: Article, keyword: str) -> bool:
+    return keyword.lower() in (article.title + "\n" + article.text).lower()

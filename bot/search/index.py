@@ -1,0 +1,306 @@
+"""The in-memory search index: BM25 postings over sentences and over whole articles.
+
+Built from the store's articles (tokenize -> index), queried by ``ranking`` (retrieve).
+Sentences are kept as offsets into their article's text, so each text is held once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from scipy import sparse
+
+from bot.processes import in_order
+from bot.search.analysis import is_stopword, sentence_spans, stem, words
+from bot.search.postings import Postings, TermMajor
+from bot.storage.documents import Articles
+
+if TYPE_CHECKING:
+    from bot.search.token_cache import TokenCache
+
+log = logging.getLogger(__name__)
+
+# Length normalisation: weak for sentences (a long sentence that matches usually carries
+# the answer with it; b=0.2 beat 0.75 by 3 points of hit@1 on news questions), the usual
+# strength for whole articles.
+SENTENCE_B = 0.2
+ARTICLE_B = 0.75
+TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
+# Articles tokenized before their counts are compacted into a part of the postings: the
+# raw terms of all 8 million sentences of 100,000 articles would take 1.2 GB.
+PART_ARTICLES = 2_000
+# From this many articles, worker processes tokenize (starting them costs about a second).
+PARALLEL_MIN_ARTICLES = 20_000
+TOKENS_VERSION = 1  # of tokenize's output: a change must not reuse cached tokens
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Index:
+    articles: Articles
+    sent_article: np.ndarray  # sentence -> article number
+    sent_start: np.ndarray  # sentence -> start offset in its article's text
+    sent_end: np.ndarray
+    article_first: np.ndarray  # article -> its first sentence number (and n_sentences at the end)
+    article_story: np.ndarray  # article -> its story: syndicated copies share one number
+    article_day: np.ndarray  # article -> publication date as a proleptic ordinal, 0 if unknown
+    sent_question: np.ndarray  # sentence -> whether it ends with "?" (a subhead, usually)
+    sentences: Postings
+    article_postings: Postings
+    term_ids: dict[str, int]
+    vocabulary: dict[str, int]  # surface word -> corpus frequency, for typo correction
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sent_article)
+
+    def sentence_text(self, first: int, last: int | None = None) -> str:
+        """The text of sentence ``first``, or of sentences ``first``..``last`` of one article."""
+        article = self.articles[int(self.sent_article[first])]
+        end = first if last is None else last
+        return article.text[int(self.sent_start[first]) : int(self.sent_end[end])]
+
+
+def story_key(text: str) -> str:
+    """Wire copies of one story under other URLs share their words past the opening
+    (where datelines and credits differ): 50 words from the 11th on name the story."""
+    found = words(text)
+    return " ".join(found[10:60] if len(found) >= 30 else found)
+
+
+class Tokens(NamedTuple):
+    """A run of articles tokenized (here or in a worker process), term ids local to the run
+    and numbered in order of first appearance, so runs merge into the index a sequential
+    pass would build."""
+
+    terms: list[str]  # local term id -> stemmed term
+    words: dict[str, int]  # indexed surface word -> occurrences, in order of appearance
+    sent_terms: array  # each sentence's local term ids, one sentence after another
+    sent_sizes: array  # terms per sentence
+    sent_start: array
+    sent_end: array
+    sent_question: array
+    article_sentences: array  # sentences per article
+    title_terms: array  # each title's local term ids, one after another
+    title_sizes: array
+    stories: list[str]  # story_key of each article
+
+
+def tokenize(articles: list[tuple[str, str]]) -> Tokens:
+    """Tokens of (text, title) pairs."""
+    term_ids: dict[str, int] = {}
+    word_term: dict[str, int] = {}  # surface word -> local term id, -1 for a stopword
+    vocabulary: Counter[str] = Counter()
+
+    def ids_of(text: str) -> list[int]:
+        found = words(text)
+        for word in dict.fromkeys(found):  # in order of appearance: ids are reproducible
+            if word not in word_term:
+                word_term[word] = -1 if is_stopword(word) else term_ids.setdefault(
+                    stem(word), len(term_ids)
+                )
+        vocabulary.update(found)
+        return [t for t in map(word_term.__getitem__, found) if t >= 0]
+
+    tokens = Tokens(
+        [], {}, array("i"), array("i"), array("i"), array("i"), array("b"), array("i"),
+        array("i"), array("i"), [],
+    )
+    for text, title in articles:
+        spans = list(sentence_spans(text))
+        for start, end in spans:
+            ids = ids_of(text[start:end])
+            tokens.sent_terms.extend(ids)
+            tokens.sent_sizes.append(len(ids))
+            tokens.sent_start.append(start)
+            tokens.sent_end.append(end)
+            tokens.sent_question.append(text[end - 1] == "?")
+        tokens.article_sentences.append(len(spans))
+        title_ids = ids_of(title)
+        tokens.title_terms.extend(title_ids)
+        tokens.title_sizes.append(len(title_ids))
+        tokens.stories.append(story_key(text))
+    tokens.terms.extend(term_ids)
+    tokens.words.update((w, n) for w, n in vocabulary.items() if word_term[w] >= 0)
+    return tokens
+
+
+def _counts(
+    tokens: Tokens, ids: np.ndarray, first_sentence: int, first_article: int, n_terms: int
+) -> tuple[TermMajor, TermMajor, np.ndarray, np.ndarray]:
+    """Sentence and article term counts of one run (``ids``: its local term ids -> global
+    ones), and their lengths (float32)."""
+    n_sent, n_articles = len(tokens.sent_sizes), len(tokens.stories)
+    sent_ends = np.zeros(n_sent + 1, np.int64)
+    np.cumsum(np.frombuffer(tokens.sent_sizes, np.int32), out=sent_ends[1:])
+    sentences = sparse.csr_matrix(
+        (np.ones(len(tokens.sent_terms), np.float32),
+         ids[np.frombuffer(tokens.sent_terms, np.int32)], sent_ends),
+        shape=(n_sent, n_terms),
+    )
+    sentences.sum_duplicates()
+    article_of = np.repeat(
+        np.arange(n_articles, dtype=np.int32), np.frombuffer(tokens.article_sentences, np.int32)
+    )
+    membership = sparse.csr_matrix(
+        (np.ones(n_sent, np.float32), (article_of, np.arange(n_sent))),
+        shape=(n_articles, n_sent),
+    )
+    title_of = np.repeat(
+        np.arange(n_articles, dtype=np.int32), np.frombuffer(tokens.title_sizes, np.int32)
+    )
+    titles = sparse.csr_matrix(
+        (np.full(len(title_of), TITLE_REPEAT, np.float32),
+         (title_of, ids[np.frombuffer(tokens.title_terms, np.int32)])),
+        shape=(n_articles, n_terms),
+    )
+    articles = (membership @ sentences + titles).tocsr()
+    return (
+        TermMajor.of(sentences, first_sentence),
+        TermMajor.of(articles, first_article),
+        np.asarray(sentences.sum(axis=1), np.float32).ravel(),
+        np.asarray(articles.sum(axis=1), np.float32).ravel(),
+    )
+
+
+def build_index(
+    articles: Articles,
+    part_articles: int = PART_ARTICLES,
+    workers: int = 0,
+    cache: TokenCache | None = None,
+) -> Index:
+    """The index of ``articles``, tokenized a run of ``part_articles`` at a time, by
+    ``workers`` processes for an archive of PARALLEL_MIN_ARTICLES or more; runs whose
+    tokens ``cache`` holds are not tokenized again."""
+    if workers and len(articles) >= PARALLEL_MIN_ARTICLES:
+        try:
+            return _build(articles, part_articles, partial(in_order, workers=workers), cache)
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("indexing in worker processes failed (%s): indexing here", exc)
+    return _build(articles, part_articles, _in_process, cache)
+
+
+Run = tuple[str, "Tokens | list[tuple[str, str]]"]  # its key, and its tokens or texts
+
+
+def _runs(articles: Articles, size: int, cache: TokenCache | None) -> Iterator[Run]:
+    """Each run of ``size`` articles: its key and its cached tokens, else its (text,
+    title) pairs (read only for runs not cached)."""
+    fields = list(articles.fields())
+    for start in range(0, len(articles), size):
+        stop = min(start + size, len(articles))
+        key = run_key(fields[start:stop])
+        tokens = cache.get(key) if cache else None
+        if tokens is None:
+            yield key, [(a.text, a.title) for a in articles.iter_range(start, stop)]
+        else:
+            yield key, tokens
+
+
+def run_key(fields: Iterable[tuple[str, str, str]]) -> str:
+    """Names a run by its articles' (id, fingerprint, title): equal keys, equal tokens."""
+    h = hashlib.sha1(f"tokens v{TOKENS_VERSION}\n".encode())
+    for article_id, fingerprint, title in fields:
+        h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
+    return h.hexdigest()
+
+
+def _cached(run: Run) -> Tokens | None:
+    return run[1] if isinstance(run[1], Tokens) else None
+
+
+def _tokenize_run(run: Run) -> Tokens:
+    return tokenize(run[1])  # type: ignore[arg-type]
+
+
+def _in_process(
+    runs: Iterable[Run], run: Callable[[Run], Tokens], here: Callable[[Run], Tokens | None]
+) -> Iterator[Tokens]:
+    for task in runs:
+        yield here(task) or run(task)
+
+
+def _build(
+    articles: Articles, part_articles: int, runner: Callable, cache: TokenCache | None
+) -> Index:
+    term_ids: dict[str, int] = {}
+    vocabulary: Counter[str] = Counter()
+    sent_start, sent_end, sent_question = array("i"), array("i"), array("b")
+    article_sentences: list[np.ndarray] = []
+    article_story, stories = array("i"), {}
+    sentence_parts: list[TermMajor] = []
+    article_parts: list[TermMajor] = []
+    sentence_lengths: list[np.ndarray] = []
+    article_lengths: list[np.ndarray] = []
+    first_sentence = first_article = 0
+    keys: deque[tuple[str, bool]] = deque()  # each run's key, and whether it was cached
+
+    def runs() -> Iterator[Run]:
+        for key, content in _runs(articles, part_articles, cache):
+            keys.append((key, isinstance(content, Tokens)))
+            yield key, content
+
+    used: set[str] = set()
+    for tokens in runner(runs(), _tokenize_run, here=_cached):
+        key, was_cached = keys.popleft()
+        used.add(key)
+        if cache and not was_cached:
+            cache.put(key, tokens)
+        ids = np.fromiter(
+            (term_ids.setdefault(t, len(term_ids)) for t in tokens.terms), np.int32,
+            len(tokens.terms),
+        )
+        vocabulary.update(tokens.words)
+        counts = _counts(tokens, ids, first_sentence, first_article, max(len(term_ids), 1))
+        for kept, part in zip(
+            (sentence_parts, article_parts, sentence_lengths, article_lengths), counts,
+            strict=True,
+        ):
+            kept.append(part)
+        sent_start.extend(tokens.sent_start)
+        sent_end.extend(tokens.sent_end)
+        sent_question.extend(tokens.sent_question)
+        article_sentences.append(np.frombuffer(tokens.article_sentences, np.int32))
+        article_story.extend(stories.setdefault(story, len(stories)) for story in tokens.stories)
+        first_sentence += len(tokens.sent_sizes)
+        first_article += len(tokens.stories)
+
+    if cache:
+        cache.keep_only(used)
+    per_article = np.concatenate([np.zeros(1, np.int32), *article_sentences])
+    n_terms = max(len(term_ids), 1)
+    return Index(
+        articles=articles,
+        sent_article=np.repeat(np.arange(len(articles), dtype=np.int32), per_article[1:]),
+        sent_start=np.frombuffer(sent_start, np.int32),
+        sent_end=np.frombuffer(sent_end, np.int32),
+        article_first=np.cumsum(per_article, dtype=np.int32),
+        article_story=np.frombuffer(article_story, np.int32),
+        article_day=np.fromiter(
+            (h.published.toordinal() if h.published else 0 for h in articles.headers()),
+            np.int32, len(articles),
+        ),
+        sent_question=np.frombuffer(sent_question, np.int8).astype(bool),
+        sentences=Postings.from_parts(
+            sentence_parts, n_terms, _joined(sentence_lengths), SENTENCE_B
+        ),
+        article_postings=Postings.from_parts(
+            article_parts, n_terms, _joined(article_lengths), ARTICLE_B
+        ),
+        term_ids=term_ids,
+        vocabulary=dict(vocabulary),
+    )
+
+
+def _joined(lengths: list[np.ndarray]) -> np.ndarray:
+    joined = np.concatenate(lengths) if lengths else np.empty(0, np.float32)
+    lengths.clear()
+    return joined

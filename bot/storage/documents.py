@@ -1,0 +1,172 @@
+"""The store's articles as an immutable sequence that builds each one when asked for.
+
+At 100,000 articles the texts alone take 2 GB as Python strings (news text is rarely pure
+Latin-1, so most take two bytes a character). Kept as TinyDB documents, with the texts
+left in the snapshot's blob when the store opened from it, an article costs only what
+its fields take until someone reads it; a question reads a few hundred.
+"""
+
+from __future__ import annotations
+
+import functools
+import mmap
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple, overload
+
+import orjson
+
+from bot.models import Article
+
+TEXT = "text"
+BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
+
+
+class Header(NamedTuple):
+    """An article's fields but its text: enough to list, sort and filter by."""
+
+    number: int  # position in the sequence
+    id: str
+    url: str
+    title: str
+    source: str
+    published: datetime | None
+    authors: tuple[str, ...]
+    added_at: datetime
+
+
+class BlobTexts:
+    """Texts of documents, read by document id from a file of spans, each a text encoded
+    as a JSON string (so rewriting the database copies them as they are). Memory-mapped
+    for questions (no system call; only the pages of texts read count towards memory);
+    read with pread for full passes, which would otherwise leave every page resident."""
+
+    def __init__(self, path: Path, spans: dict[str, tuple[int, int]]) -> None:
+        self._file = path.open("rb", buffering=0)  # closed when the last reader is gone
+        self.size = os.fstat(self._file.fileno()).st_size
+        mapping = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
+        self._map = memoryview(mapping)  # slices decode in place, without a copy
+        self._spans = dict(spans)  # its own: the snapshot's spans change with each write
+
+    def holds(self, doc_id: str) -> bool:
+        return doc_id in self._spans
+
+    def text(self, doc_id: str, mapped: bool = True) -> str:
+        at, length = self._spans[doc_id]
+        return orjson.loads(self._map[at : at + length] if mapped else self.json(doc_id))
+
+    def json(self, doc_id: str) -> bytes:
+        """The text as a JSON string, read with pread."""
+        at, length = self._spans[doc_id]
+        return os.pread(self._file.fileno(), length, at)
+
+
+def without_text(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without its text (itself when it has none)."""
+    if TEXT not in doc:
+        return doc
+    return {key: value for key, value in doc.items() if key != TEXT}
+
+
+def header(number: int, doc: dict[str, Any]) -> Header:
+    published = doc.get("published")
+    return Header(
+        number,
+        doc["id"],
+        doc["url"],
+        doc["title"],
+        doc["source"],
+        datetime.fromisoformat(published) if published else None,
+        tuple(doc.get("authors") or ()),
+        datetime.fromisoformat(doc["added_at"]),
+    )
+
+
+def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "authors": list(article.authors),
+        TEXT: article.text,
+        "added_at": article.added_at.isoformat(),
+        "fingerprint": fingerprint,
+    }
+
+
+def build_article(
+    doc_id: str,
+    doc: dict[str, Any],
+    texts: BlobTexts | None,
+    fields: Header | None = None,
+    mapped: bool = True,
+) -> Article:
+    """The article a TinyDB document holds; its text from ``texts`` when the document
+    has none. ``fields``: its header, if already parsed."""
+    text = doc[TEXT] if TEXT in doc else texts.text(doc_id, mapped)  # type: ignore[union-attr]
+    h = fields or header(0, doc)
+    return Article(
+        h.id, h.url, h.title, h.source, h.published, h.authors, text, h.added_at,
+        doc["fingerprint"],
+    )
+
+
+class Articles(Sequence[Article]):
+    """Articles in the order they were added. ``docs`` are (document id, TinyDB document)
+    pairs; a document without a text has it in ``texts``."""
+
+    def __init__(self, docs: list[tuple[str, dict[str, Any]]], texts: BlobTexts | None) -> None:
+        self._docs = docs
+        self._texts = texts
+        self._built = functools.lru_cache(maxsize=BUILT_CACHE)(self._build)
+        self._headers: list[Header] | None = None
+        self._numbers: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    @overload
+    def __getitem__(self, number: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, number: slice) -> list[Article]: ...
+
+    def __getitem__(self, number: int | slice) -> Article | list[Article]:
+        if isinstance(number, slice):
+            return [self._built(n) for n in range(*number.indices(len(self._docs)))]
+        if number < 0:
+            number += len(self._docs)
+        if not 0 <= number < len(self._docs):
+            raise IndexError(number)
+        return self._built(number)
+
+    def __iter__(self) -> Iterator[Article]:
+        """Each article built afresh and not cached: a full pass (indexing, export) must
+        not hold every text at once."""
+        return self.iter_range(0, len(self._docs))
+
+    def iter_range(self, start: int, stop: int) -> Iterator[Article]:
+        """Articles ``start``..``stop`` - 1, as ``iter`` builds them."""
+        return (self._build(n, mapped=False) for n in range(start, stop))
+
+    def _build(self, number: int, mapped: bool = True) -> Article:
+        return build_article(*self._docs[number], self._texts, self.headers()[number], mapped)
+
+    def headers(self) -> list[Header]:
+        """Every article's header (built once; the sequence never changes)."""
+        if self._headers is None:
+            self._headers = [header(n, doc) for n, (_doc_id, doc) in enumerate(self._docs)]
+        return self._headers
+
+    def number_of(self, article_id: str) -> int | None:
+        if self._numbers is None:
+            self._numbers = {doc["id"]: n for n, (_doc_id, doc) in enumerate(self._docs)}
+        return self._numbers.get(article_id)
+
+    def fields(self) -> Iterator[tuple[str, str, str]]:
+        """(id, fingerprint, title) of each article, in order, without building any."""
+        return ((doc["id"], doc["fingerprint"], doc["title"]) for _doc_id, doc in self._docs)

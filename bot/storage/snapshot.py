@@ -1,0 +1,253 @@
+"""A copy of the database that opens without parsing its JSON: derived data, beside it.
+
+Parsing a 1 GB TinyDB file takes seconds and, for a moment, holds the file's bytes and
+every parsed object at once. The snapshot keeps the same tables with each article's text
+moved out to a blob (``texts-*.bin``, each text as a JSON string, so rewriting the database
+copies it as it is), and ``meta.json`` for the rest. It names
+the database file it copies by signature (inode, size, modification time): one that does
+not match the file as it is now is never used, and the store parses the file instead.
+
+Opening reads ``meta.json`` and checks the blob's CRC; texts are read from the blob when
+an article is.
+The blob is append-only: a write appends the texts of new and changed articles and
+replaces ``meta.json`` atomically, so a reader holding an older ``meta.json`` still finds
+every span it names. A fresh blob (first write, or one mostly made of replaced texts)
+gets a new name; the old one is then deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from bot.storage import table_reader as jsonstream
+from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file, signature_of
+from bot.storage.documents import TEXT, BlobTexts, without_text
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 2  # 2: texts as JSON strings
+META = "meta.json"
+BLOB_PREFIX, BLOB_SUFFIX = "texts-", ".bin"
+CHUNK = 1 << 24
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What one ``meta.json`` says: the texts of ``table``'s documents, by document id,
+    as (offset, length) spans of the blob."""
+
+    signature: FileSignature | None  # None: of no database file yet
+    blob: str
+    blob_bytes: int
+    spans: dict[str, tuple[int, int]]
+    crc: int  # CRC-32 of the blob's first ``blob_bytes`` bytes: damage is never served
+    live_bytes: int = -1  # the spans' total length (-1: count them)
+
+    def __post_init__(self) -> None:
+        if self.live_bytes < 0:
+            self.live_bytes = sum(length for _at, length in self.spans.values())
+
+    def add(self, blob: BinaryIO, doc_id: str, text: bytes) -> None:
+        """Append ``text`` (a JSON string) to the blob, open at its end, as the document's."""
+        self.spans[doc_id] = (self.blob_bytes, len(text))
+        blob.write(text)
+        self.blob_bytes += len(text)
+        self.live_bytes += len(text)
+        self.crc = zlib.crc32(text, self.crc)
+
+    def forget(self, doc_id: int) -> None:
+        """The document's text changed or it was removed: its span no longer applies."""
+        _at, length = self.spans.pop(str(doc_id), (0, 0))
+        self.live_bytes -= length
+
+
+def snapshot_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".snapshot")
+
+
+def texts_of(db_path: Path, snapshot: Snapshot) -> BlobTexts:
+    """The texts ``snapshot`` holds, read on demand from its blob."""
+    return BlobTexts(snapshot_path(db_path) / snapshot.blob, snapshot.spans)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A snapshot as read: the tables, ``table``'s documents without their texts, which
+    ``texts`` reads on demand."""
+
+    snapshot: Snapshot
+    tables: dict[str, Any]
+    texts: BlobTexts
+
+
+def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
+    """The snapshot of the file with this ``signature``; None when it is missing, stale or
+    damaged (then the file must be parsed)."""
+    path = snapshot_path(db_path)
+    try:
+        meta = orjson.loads((path / META).read_bytes())
+        if meta["version"] != FORMAT_VERSION or tuple(meta["signature"]) != tuple(signature):
+            return None
+        spans = {doc_id: (int(at), int(length)) for doc_id, (at, length) in meta["spans"].items()}
+        tables: dict[str, Any] = meta["tables"]
+        blob_bytes, crc = int(meta["blob_bytes"]), int(meta["crc"])
+        ends = (sum(spans[doc_id]) for doc_id in tables.get(table, {}))
+        if max(ends, default=0) > blob_bytes or _crc(path / meta["blob"], blob_bytes) != crc:
+            raise ValueError("the blob does not hold the texts meta.json names")
+        opened = Snapshot(tuple(signature), meta["blob"], blob_bytes, spans, crc)
+        texts = texts_of(db_path, opened)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        log.info("database snapshot %s unusable (%s): reading the database", path, exc)
+        return None
+    tables.setdefault(table, {})
+    return Opened(opened, tables, texts)
+
+
+def write(
+    db_path: Path,
+    signature: FileSignature,
+    tables: dict[str, Any],
+    table: str,
+    previous: Snapshot | None,
+    texts: BlobTexts | None,
+) -> Snapshot:
+    """Snapshot ``tables`` (the file with ``signature``), appending to ``previous``'s blob
+    the texts it lacks (a document without one has it in ``texts``). Raises OSError; the
+    old snapshot then stays as it was."""
+    snapshot = append_texts(db_path, signature, tables, table, previous, texts)
+    _write_meta(db_path, snapshot, tables, table)
+    return snapshot
+
+
+def build(db_path: Path, table: str) -> Opened:
+    """Snapshot the database file as it is now, reading it as a stream: each text goes to
+    a fresh blob as it is read, so neither the file nor its texts are ever held whole.
+    Raises ValueError for a file that is not a TinyDB database, OSError when it cannot be
+    read or the snapshot cannot be written."""
+    path = snapshot_path(db_path)
+    path.mkdir(exist_ok=True)
+    fd, snapshot = _fresh_blob(path, mode_of(db_path), None)
+    try:
+        with db_path.open("rb") as db, os.fdopen(fd, "ab") as blob:
+            snapshot.signature = signature_of(os.fstat(db.fileno()))
+
+            def keep(doc_id: str, doc: dict) -> dict:
+                if TEXT in doc:
+                    snapshot.add(blob, doc_id, orjson.dumps(doc[TEXT]))
+                return without_text(doc)
+
+            tables = jsonstream.read_tables(db, table, keep) if snapshot.signature[1] else {}
+            blob.flush()
+            os.fsync(blob.fileno())
+        tables.setdefault(table, {})
+        _write_meta(db_path, snapshot, tables, table)
+    except BaseException:
+        (path / snapshot.blob).unlink(missing_ok=True)
+        raise
+    return Opened(snapshot, tables, texts_of(db_path, snapshot))
+
+
+def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table: str) -> None:
+    """Name ``snapshot``'s texts (appended and synced) as the snapshot on disk."""
+    path = snapshot_path(db_path)
+    meta = {
+        "version": FORMAT_VERSION,
+        "signature": snapshot.signature,
+        "blob": snapshot.blob,
+        "blob_bytes": snapshot.blob_bytes,
+        "crc": snapshot.crc,
+        "spans": snapshot.spans,
+        "tables": {
+            name: {i: without_text(d) for i, d in rows.items()} if name == table else rows
+            for name, rows in tables.items()
+        },
+    }
+    replace_file(path / META, [orjson.dumps(meta)], mode_of(db_path))
+    fsync_dir(path)
+    _delete_other_blobs(path, snapshot.blob)
+
+
+def append_texts(
+    db_path: Path,
+    signature: FileSignature | None,
+    tables: dict[str, Any],
+    table: str,
+    previous: Snapshot | None,
+    texts: BlobTexts | None,
+    sync: bool = True,
+) -> Snapshot:
+    """Append to ``previous``'s blob (or a fresh one) the texts of ``table``'s documents
+    it lacks (fsynced if ``sync``). Readers go on using the ``meta.json`` on disk, which
+    names only the blob's bytes before these; until ``write`` names them too, the snapshot
+    returned holds texts of no database file yet (``signature``: the file as it was)."""
+    path = snapshot_path(db_path)
+    path.mkdir(exist_ok=True)
+    docs: dict[str, dict] = tables.get(table, {})
+    fd, snapshot = _open_appendable(path, previous, signature) or _fresh_blob(
+        path, mode_of(db_path), signature
+    )
+    with os.fdopen(fd, "ab") as blob:
+        for doc_id, doc in docs.items():
+            if doc_id not in snapshot.spans:
+                text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
+                snapshot.add(blob, doc_id, text)
+        blob.flush()
+        if sync:  # of every write to the file, these appends included
+            os.fsync(blob.fileno())
+    return snapshot
+
+
+def _open_appendable(
+    path: Path, previous: Snapshot | None, signature: FileSignature | None
+) -> tuple[int, Snapshot] | None:
+    """``previous``'s blob opened for appending, if the blob is exactly as ``previous``
+    left it and not mostly dead text; else None."""
+    if previous is None:
+        return None
+    try:  # never O_CREAT: a blob deleted meanwhile must not come back empty
+        fd = os.open(path / previous.blob, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        return None
+    size = os.fstat(fd).st_size
+    if size != previous.blob_bytes or size > 2 * previous.live_bytes + (1 << 20):
+        os.close(fd)
+        return None
+    spans = dict(previous.spans)
+    return fd, Snapshot(signature, previous.blob, size, spans, previous.crc, previous.live_bytes)
+
+
+def _fresh_blob(
+    path: Path, mode: int, signature: FileSignature | None
+) -> tuple[int, Snapshot]:
+    fd, name = tempfile.mkstemp(prefix=BLOB_PREFIX, suffix=BLOB_SUFFIX, dir=path)
+    os.fchmod(fd, mode)
+    return fd, Snapshot(signature, Path(name).name, 0, {}, 0)
+
+
+def _crc(path: Path, length: int) -> int:
+    """CRC-32 of the file's first ``length`` bytes (another writer may have appended since),
+    read in chunks: about a second a gigabyte, and nothing held."""
+    crc, buffer = 0, bytearray(CHUNK)
+    with path.open("rb", buffering=0) as file:
+        while length > 0:
+            got = file.readinto(memoryview(buffer)[: min(CHUNK, length)])
+            if not got:
+                raise ValueError("the blob is shorter than meta.json says")
+            crc = zlib.crc32(memoryview(buffer)[:got], crc)
+            length -= got
+    return crc
+
+
+def _delete_other_blobs(path: Path, keep: str) -> None:
+    """A reader that read an older ``meta.json`` and then finds its blob gone falls back
+    to parsing the database: safe, only slower."""
+    for old in path.glob(f"{BLOB_PREFIX}*{BLOB_SUFFIX}"):
+        if old.name != keep:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,346 @@
+"""The system of record: articles (and the bot's settings) in one TinyDB file.
+
+Writers take a file lock, re-read the file if another process changed it, apply a whole
+batch, and write once, atomically. Readers never take the file lock: a rename is all they
+can observe. Within a process, one re-entrant lock makes each method atomic for threads.
+
+Opening reads the snapshot beside the file (bot/storage/snapshot.py) when it copies the file
+as it is now, and parses the JSON only when it does not; every write refreshes it. Texts
+stay in the snapshot's blob, not in memory, except those written since the last snapshot.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from bot.ingest.normalize import content_fingerprint
+from bot.models import Article, LoadReport
+from bot.storage import snapshot
+from bot.storage.atomic import AtomicJSONStorage, StorageError, file_signature
+from bot.storage.documents import Articles, article_to_doc, build_article
+
+log = logging.getLogger(__name__)
+ARTICLES = "articles"
+LOCK_TIMEOUT_S = 120
+MIN_REWRITE = 2_000  # within bulk(), documents saved before the file is first rewritten
+# Within bulk(), the file is written and the lock let go this often at least, so other
+# writers (the bot, while `newsbot load` runs) wait well under LOCK_TIMEOUT_S.
+LOCK_HOLD_S = 30.0
+LET_IN_S = 0.2  # long enough for a waiting writer's next try (filelock polls every 0.05 s)
+
+
+def _synchronised(method: Callable) -> Callable:
+    @functools.wraps(method)
+    def locked(self: ArticleStore, *args: Any, **kwargs: Any) -> Any:
+        with self._mutex:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
+class ArticleStore:
+    """Articles by id, deduplicated by canonical URL (the id) and by content."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._storage = AtomicJSONStorage(self.path, detached_table=ARTICLES)
+        self._db = TinyDB(self.path, storage=lambda _path: self._storage)
+        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self._mutex = threading.RLock()
+        self._by_id: dict[str, int] = {}
+        self._by_fingerprint: dict[str, str] = {}
+        self._fingerprints: dict[str, str] = {}
+        self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
+        self._view: Articles | None = None
+        self._unwritten: int | None = None  # within bulk(): documents saved, not written
+        self._locked_at = 0.0  # within bulk(): when the file lock was last taken
+        self._load()
+
+    # -- reading -------------------------------------------------------------------------
+    @_synchronised
+    def refresh(self) -> bool:
+        """Re-read the file if another process wrote it; True when it had changed."""
+        if not self._storage.changed_on_disk():
+            return False
+        self._load()
+        return True
+
+    @_synchronised
+    def articles(self) -> Articles:
+        """Every article, in the order they were first added (each built when read)."""
+        if self._view is None:
+            docs = sorted(self._table().items(), key=lambda item: int(item[0]))
+            self._view = Articles(docs, self._storage.texts)
+        return self._view
+
+    @_synchronised
+    def content_key(self) -> str:
+        """Names the exact articles held, in order: equal keys, equal article sets."""
+        h = hashlib.sha1()
+        for article_id, fingerprint, title in self.articles().fields():
+            h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
+        return h.hexdigest()
+
+    @_synchronised
+    def get(self, article_id: str) -> Article | None:
+        doc_id = self._by_id.get(article_id)
+        if doc_id is None:
+            return None
+        return build_article(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
+
+    @_synchronised
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @property
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def _table(self) -> dict[str, dict[str, Any]]:
+        """The articles table as TinyDB holds it (most texts left in the snapshot)."""
+        return self._storage.read().get(ARTICLES, {})
+
+    def _load(self) -> None:
+        """Read the file as it is now: from the snapshot if it copies this very file, else
+        by parsing it (then snapshot it, so the next start need not)."""
+        signature = file_signature(self.path)
+        opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
+        if opened is None and signature is not None:
+            opened = self._snapshot_afresh()
+        if opened is not None:
+            self._snapshot = opened.snapshot
+            self._storage.adopt(opened.tables, opened.snapshot.signature, opened.texts)
+        else:
+            self._storage.reload()
+            self._snapshot = None
+        self._index_documents()
+        self._save_snapshot()
+
+    def _snapshot_afresh(self) -> snapshot.Opened | None:
+        """The file read as a stream into a new snapshot; None when no snapshot can be
+        written (the file is then parsed whole)."""
+        try:
+            return snapshot.build(self.path, ARTICLES)
+        except ValueError as exc:
+            raise StorageError("read", self.path, exc) from exc
+        except OSError as exc:
+            log.warning("could not snapshot the database %s: %s", self.path, exc)
+            return None
+
+    def _save_snapshot(self) -> None:
+        """Bring the snapshot up to the file in memory, then let go of the texts it now
+        holds; failing costs speed and memory, not data."""
+        signature = self._storage.signature
+        if signature is None or (self._snapshot and self._snapshot.signature == signature):
+            return
+        try:
+            self._snapshot = snapshot.write(
+                self.path, signature, self._storage.read(), ARTICLES, self._snapshot,
+                self._storage.texts,
+            )
+            self._storage.detach(snapshot.texts_of(self.path, self._snapshot))
+        except OSError as exc:
+            log.warning("could not save the database snapshot of %s: %s", self.path, exc)
+            self._snapshot = None
+        self._view = None
+
+    def _index_documents(self) -> None:
+        """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
+        self._by_id, self._by_fingerprint, self._fingerprints = {}, {}, {}
+        self._view = None
+        for doc_id, doc in sorted(self._table().items(), key=lambda item: int(item[0])):
+            self._remember(doc["id"], int(doc_id), doc["fingerprint"])
+
+    def _remember(self, article_id: str, doc_id: int, fingerprint: str) -> None:
+        old = self._fingerprints.get(article_id)
+        if old is not None and self._by_fingerprint.get(old) == article_id:
+            del self._by_fingerprint[old]
+        self._by_id[article_id] = doc_id
+        self._by_fingerprint[fingerprint] = article_id
+        self._fingerprints[article_id] = fingerprint
+        self._view = None
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Apply one change under the file lock and write it; on any failure (the change
+        itself, or a full or read-only disk) memory is rolled back to what is on disk."""
+        with self._locked_file():
+            self.refresh()
+            try:
+                yield
+                self._storage.flush()
+            except BaseException:
+                self._load()  # drop the half-applied or unwritten batch
+                raise
+            self._save_snapshot()
+
+    @contextmanager
+    def _locked_file(self) -> Iterator[None]:
+        """The inter-process write lock; failing to take it is a ``StorageError``."""
+        try:
+            self._lock.acquire()
+        except OSError as exc:  # no lock file in a read-only directory; filelock.Timeout
+            raise StorageError("write", self.path, exc) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Saves within are one write session (a bulk load). The file lock is held
+        throughout; each save's texts go to the snapshot's blob at once (memory holds
+        none), but the file is rewritten only when the articles not yet in it are as many
+        as those in it, and at the end: a load writes the database about twice over, not
+        once per save. A failure loses the saves since the last rewrite."""
+        with self._locked_file():
+            with self._mutex:
+                self.refresh()
+                self._unwritten = 0
+                self._locked_at = time.monotonic()
+            try:
+                yield
+                with self._mutex:
+                    self._commit()
+            except BaseException:
+                with self._mutex:
+                    self._load()
+                raise
+            finally:
+                self._unwritten = None
+
+    @_synchronised
+    def save(self, articles: Iterable[Article], report: LoadReport) -> None:
+        """Insert new articles and update changed ones in one atomic write (within
+        ``bulk``, in the session's next write)."""
+        if self._unwritten is None:
+            with self._writing():
+                self._apply(articles, report)
+            return
+        self._unwritten += self._apply(articles, report)
+        self._stage_texts()
+        if time.monotonic() - self._locked_at > LOCK_HOLD_S:
+            self._commit()
+            self._let_others_write()
+        elif self._unwritten >= max(len(self._by_id) - self._unwritten, MIN_REWRITE):
+            self._commit()
+
+    def _let_others_write(self) -> None:
+        """Within bulk(), everything written: let go of the file lock for a moment."""
+        self._lock.release()
+        time.sleep(LET_IN_S)
+        try:
+            self._lock.acquire()
+        except OSError as exc:  # filelock.Timeout (bulk()'s release is then a no-op)
+            raise StorageError("write", self.path, exc) from exc
+        self._locked_at = time.monotonic()
+        self.refresh()  # what they wrote, under ours
+
+    def _commit(self) -> None:
+        self._storage.flush()
+        self._save_snapshot()
+        self._unwritten = 0
+
+    def _stage_texts(self) -> None:
+        """Move the texts saved since the last write to the snapshot's blob."""
+        try:
+            self._snapshot = snapshot.append_texts(
+                self.path, self._storage.signature, self._storage.read(), ARTICLES,
+                self._snapshot, self._storage.texts, sync=False,
+            )
+            self._storage.detach(snapshot.texts_of(self.path, self._snapshot))
+        except OSError as exc:  # they stay in memory; writing the file warns if it persists
+            log.debug("could not save texts to the snapshot of %s: %s", self.path, exc)
+            self._snapshot = None
+        self._view = None
+
+    def _apply(self, articles: Iterable[Article], report: LoadReport) -> int:
+        """Insert and update in memory; how many documents changed."""
+        table = self._db.table(ARTICLES)
+        batch: dict[str, tuple[Article, Document]] = {}  # by id: an id may come twice
+        next_id = max(self._by_id.values(), default=0) + 1
+        for article in articles:
+            fingerprint = article.fingerprint or content_fingerprint(article.text)
+            known = batch[article.id][0] if article.id in batch else self.get(article.id)
+            same_story = self._by_fingerprint.get(fingerprint)
+            if known is None and same_story is not None:
+                report.duplicate += 1
+                continue
+            if known is not None and _same(known, article):
+                report.duplicate += 1
+                continue
+            if known is not None:
+                article = _keep_added_at(article, known)
+                doc_id = self._by_id[article.id]
+                self._forget_text(doc_id)
+                report.updated += 1
+            else:
+                doc_id, next_id = next_id, next_id + 1
+                report.loaded += 1
+            doc = Document(article_to_doc(article, fingerprint), doc_id)
+            batch[article.id] = (article, doc)
+            self._remember(article.id, doc_id, fingerprint)
+            report.article_ids.append(article.id)
+        docs = [doc for _article, doc in batch.values()]
+        stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
+        if stored:
+            table.remove(doc_ids=stored)
+        if docs:
+            table.insert_multiple(docs)
+        return len(docs)
+
+    @_synchronised
+    def remove(self, article_id: str) -> bool:
+        with self._writing():
+            doc_id = self._by_id.get(article_id)
+            if doc_id is None:
+                return False
+            self._db.table(ARTICLES).remove(doc_ids=[doc_id])
+            self._forget_text(doc_id)
+            self._index_documents()
+            return True
+
+    def _forget_text(self, doc_id: int) -> None:
+        if self._snapshot is not None:
+            self._snapshot.forget(doc_id)
+
+    # -- small settings tables (guild settings, feeds) -------------------------------------
+    @_synchronised
+    def records(self, table: str) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self._db.table(table).all()]
+
+    @_synchronised
+    def update_records(self, table: str, change: Callable[[list[dict]], list[dict]]) -> None:
+        """Replace a settings table with ``change(current records)``, under the write lock."""
+        with self._writing():
+            current = self.records(table)
+            new = change(current)
+            handle = self._db.table(table)
+            handle.truncate()
+            handle.insert_multiple(new)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _same(a: Article, b: Article) -> bool:
+    fields = ("url", "title", "source", "published", "authors", "text")
+    return all(getattr(a, f) == getattr(b, f) for f in fields)
+
+
+def _keep_added_at(new: Article, old: Article) -> Article:
+    return replace(new, added_at=old.added_at)
