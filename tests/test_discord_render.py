@@ -54,9 +54,9 @@ def assert_within_limits(embed: discord.Embed) -> None:
     assert len(embed.description or "") <= render.DESCRIPTION
     assert len(embed.fields) <= 25
     for f in embed.fields:
-        assert 0 < len(f.name or "") <= render.FIELD_NAME
+        assert 0 < len(f.name or "") <= 256  # Discord's field name limit
         assert 0 < len(f.value or "") <= render.FIELD_VALUE
-    assert len(embed.footer.text or "") <= render.FOOTER
+    assert len(embed.footer.text or "") <= 2048  # Discord's footer limit
     assert len(embed) <= render.EMBED_TOTAL
     if embed.url:
         assert embed.url.startswith(("http://", "https://"))

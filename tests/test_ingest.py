@@ -489,7 +489,7 @@ def test_directory_recursion(tmp_path: Path) -> None:
     titles = [item.title for item in items if isinstance(item, Article)]
     assert titles == ["Story 1", "Story 2", "Plain Title", "Harbor Bridge Reopens"]
     assert wheres == [str(tmp_path / "b" / "deeper" / "d.json")]
-    assert ingest.count_files([tmp_path]) == 4
+    assert len(list(ingest.walk([tmp_path]))) == 4
 
 
 def test_bad_paths_do_not_stop_the_rest(tmp_path: Path) -> None:
@@ -506,7 +506,7 @@ def test_bad_paths_do_not_stop_the_rest(tmp_path: Path) -> None:
         Rejection(str(under_a_file), "not a directory"),
     ]
     assert [type(item) for item in items] == [Rejection, Rejection, Rejection, Article]
-    assert ingest.count_files([missing, junk, under_a_file, good, "-"]) == 5
+    assert len(list(ingest.walk([missing, junk, under_a_file, good, "-"]))) == 5
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read anything")

@@ -30,9 +30,7 @@ from bot.models import (
 # Discord's documented limits.
 TITLE = 256
 DESCRIPTION = 4096
-FIELD_NAME = 256
 FIELD_VALUE = 1024
-FOOTER = 2048
 EMBED_TOTAL = 6000
 CONTENT = 2000
 CHOICE_NAME = 100

@@ -31,7 +31,7 @@ from bot.ingest.normalize import quote
 from bot.models import Article, Rejection
 
 __all__ = [
-    "MAX_FILE_BYTES", "STDIN", "Item", "count_files", "iter_paths", "parse_bytes", "parse_path",
+    "MAX_FILE_BYTES", "STDIN", "Item", "iter_paths", "parse_bytes", "parse_path",
     "walk",
 ]
 
@@ -92,8 +92,3 @@ def parse_path(path: Path, now: datetime, stdin: BinaryIO | None = None) -> Iter
         yield Rejection(name, str(exc))
         return
     yield from parse_bytes(data, name, now=now)
-
-
-def count_files(paths: Iterable[str | Path]) -> int:
-    """How many files iter_paths will visit (for a progress bar)."""
-    return sum(1 for _ in walk(paths))

@@ -98,7 +98,7 @@ def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
     }
 
 
-def build_article(
+def article_from_doc(
     doc_id: str,
     doc: dict[str, Any],
     texts: BlobTexts | None,
@@ -154,7 +154,7 @@ class Articles(Sequence[Article]):
         return (self._build(n, mapped=False) for n in range(start, stop))
 
     def _build(self, number: int, mapped: bool = True) -> Article:
-        return build_article(*self._docs[number], self._texts, self.headers()[number], mapped)
+        return article_from_doc(*self._docs[number], self._texts, self.headers()[number], mapped)
 
     def headers(self) -> list[Header]:
         """Every article's header (built once; the sequence never changes)."""

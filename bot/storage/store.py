@@ -30,7 +30,7 @@ from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, LoadReport
 from bot.storage import snapshot
 from bot.storage.atomic import AtomicJSONStorage, StorageError, file_signature
-from bot.storage.documents import Articles, article_to_doc, build_article
+from bot.storage.documents import Articles, article_from_doc, article_to_doc
 
 log = logging.getLogger(__name__)
 ARTICLES = "articles"
@@ -99,7 +99,7 @@ class ArticleStore:
         doc_id = self._by_id.get(article_id)
         if doc_id is None:
             return None
-        return build_article(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
+        return article_from_doc(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
 
     @_synchronised
     def __len__(self) -> int:
