@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
 from bot.answering.compose import pick  # noqa: E402
 from bot.answering.query import Corrector, analyse  # noqa: E402
-from bot.answering.rank import Hit, first_stage  # noqa: E402
+from bot.answering.rank import Hit  # noqa: E402
+from bot.answering.retrieve import first_stage  # noqa: E402
 from bot.engine import features  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.answering.weights import MIN_CONFIDENCE
 from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
 from bot.engine import Engine
 from bot.storage.store import ArticleStore
@@ -21,8 +20,7 @@ def open_engine(settings: Settings, serve_stale: bool = False) -> Engine:
     first_run = settings.db_path.resolve() == DEFAULT_DB and not settings.db_path.exists()
     engine = Engine(
         ArticleStore(settings.db_path),
-        min_confidence=settings.min_confidence if settings.min_confidence is not None
-        else MIN_CONFIDENCE,
+        min_confidence=settings.min_confidence,
         serve_stale=serve_stale,
     )
     if first_run and SAMPLE_ARTICLES.is_dir():

@@ -1,12 +1,19 @@
-"""Settings, read once at start: environment variables win over the ``.env`` file."""
+"""Settings, read once at start: environment variables win over the ``.env`` file.
+
+Each setting's default is written once, on its ``Settings`` field; ``ENVIRONMENT`` names
+the variable that overrides it and how its text is read.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from bot.answering.weights import MIN_CONFIDENCE
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
@@ -30,53 +37,10 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     feed_interval_minutes: float = 30.0
     feed_allow_private: bool = False
-    min_confidence: float | None = None
+    min_confidence: float = MIN_CONFIDENCE  # answers less likely right than this abstain
     log_level: str = "INFO"
     discord_api_base: str = ""
     discord_gateway_url: str = ""
-
-
-def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
-    values: dict[str, str | None] = {}
-    if env_file and Path(env_file).is_file():
-        values.update(dotenv_values(env_file))
-    values.update(os.environ)
-
-    def get(name: str, default: str = "") -> str:
-        return (values.get(name) or default).strip()
-
-    settings = Settings(
-        discord_token=get("DISCORD_TOKEN"),
-        db_path=Path(get("NEWSBOT_DB") or DEFAULT_DB),
-        dev_guild_id=_int("DEV_GUILD_ID", get("DEV_GUILD_ID")) if get("DEV_GUILD_ID") else None,
-        admin_role=get("NEWSBOT_ADMIN_ROLE"),
-        sharded=_bool("NEWSBOT_SHARDED", get("NEWSBOT_SHARDED", "false")),
-        message_content=_bool("NEWSBOT_MESSAGE_CONTENT", get("NEWSBOT_MESSAGE_CONTENT", "true")),
-        cooldown_seconds=_float("NEWSBOT_COOLDOWN_SECONDS", get("NEWSBOT_COOLDOWN_SECONDS", "5")),
-        max_upload_bytes=_int(
-            "NEWSBOT_MAX_UPLOAD_BYTES", get("NEWSBOT_MAX_UPLOAD_BYTES", "10485760")
-        ),
-        feed_interval_minutes=_float(
-            "NEWSBOT_FEED_INTERVAL_MINUTES", get("NEWSBOT_FEED_INTERVAL_MINUTES", "30")
-        ),
-        feed_allow_private=_bool(
-            "NEWSBOT_FEED_ALLOW_PRIVATE", get("NEWSBOT_FEED_ALLOW_PRIVATE", "false")
-        ),
-        min_confidence=(
-            _float("NEWSBOT_MIN_CONFIDENCE", get("NEWSBOT_MIN_CONFIDENCE"))
-            if get("NEWSBOT_MIN_CONFIDENCE")
-            else None
-        ),
-        log_level=get("NEWSBOT_LOG_LEVEL", "INFO").upper(),
-        discord_api_base=get("DISCORD_API_BASE"),
-        discord_gateway_url=get("DISCORD_GATEWAY_URL"),
-    )
-    return _replace(settings, overrides)
-
-
-def _replace(settings: Settings, overrides: dict[str, object]) -> Settings:
-    given = {k: v for k, v in overrides.items() if v is not None}
-    return replace(settings, **given) if given else settings
 
 
 def _int(name: str, raw: str) -> int:
@@ -97,6 +61,53 @@ def _bool(name: str, raw: str) -> bool:
     lowered = raw.lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
-    if lowered in {"0", "false", "no", "off", ""}:
+    if lowered in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _text(_name: str, raw: str) -> str:
+    return raw
+
+
+def _path(_name: str, raw: str) -> Path:
+    return Path(raw)
+
+
+def _upper(_name: str, raw: str) -> str:
+    return raw.upper()
+
+
+Parser = Callable[[str, str], object]
+ENVIRONMENT: dict[str, tuple[str, Parser]] = {  # field -> (variable, how its text is read)
+    "discord_token": ("DISCORD_TOKEN", _text),
+    "db_path": ("NEWSBOT_DB", _path),
+    "dev_guild_id": ("DEV_GUILD_ID", _int),
+    "admin_role": ("NEWSBOT_ADMIN_ROLE", _text),
+    "sharded": ("NEWSBOT_SHARDED", _bool),
+    "message_content": ("NEWSBOT_MESSAGE_CONTENT", _bool),
+    "cooldown_seconds": ("NEWSBOT_COOLDOWN_SECONDS", _float),
+    "max_upload_bytes": ("NEWSBOT_MAX_UPLOAD_BYTES", _int),
+    "feed_interval_minutes": ("NEWSBOT_FEED_INTERVAL_MINUTES", _float),
+    "feed_allow_private": ("NEWSBOT_FEED_ALLOW_PRIVATE", _bool),
+    "min_confidence": ("NEWSBOT_MIN_CONFIDENCE", _float),
+    "log_level": ("NEWSBOT_LOG_LEVEL", _upper),
+    "discord_api_base": ("DISCORD_API_BASE", _text),
+    "discord_gateway_url": ("DISCORD_GATEWAY_URL", _text),
+}
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    """Settings from the environment and ``env_file``; an unset or empty variable keeps the
+    default, and ``overrides`` that are not None win over both."""
+    values: dict[str, str | None] = {}
+    if env_file and Path(env_file).is_file():
+        values.update(dotenv_values(env_file))
+    values.update(os.environ)
+    given: dict[str, object] = {}
+    for name, (variable, parse) in ENVIRONMENT.items():
+        raw = (values.get(variable) or "").strip()
+        if raw:
+            given[name] = parse(variable, raw)
+    given.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **given)

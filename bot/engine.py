@@ -1,9 +1,6 @@
 """The engine's front door: articles in, answers out. Knows nothing of Discord or terminals.
 
-Thread-safe for one writer and many readers: an index is immutable once built, and a
-rebuilt one replaces it in a single assignment. With ``serve_stale`` (the bot), a change
-made by another process is indexed in a background thread while questions go on being
-answered from the previous index; the engine's own loads index before they return.
+Asking, browsing and loading; the index they answer from is ``search.holder``'s.
 """
 
 from __future__ import annotations
@@ -32,8 +29,8 @@ from bot.models import (
     Stats,
 )
 from bot.processes import cores
+from bot.search.holder import IndexHolder
 from bot.search.index import Index
-from bot.search.index_cache import cache_path, load_or_build
 from bot.storage.documents import Header
 from bot.storage.settings import SettingsTable
 from bot.storage.store import ArticleStore
@@ -52,52 +49,17 @@ class Engine:
         index_workers: int | None = None,
     ) -> None:
         self.store = store
-        # Processes tokenizing a large archive (None: one per core; 0: this one alone).
-        self.index_workers = cores() if index_workers is None else index_workers
-        self.index_path = cache_path(store.path) if cache_index else None
         self.min_confidence = min_confidence
-        self.serve_stale = serve_stale
-        self._index: tuple[Index, Corrector] | None = None
-        self._stale = False
-        self._state_lock = threading.Lock()  # guards _index, _stale and store refreshes
-        self._build_lock = threading.Lock()  # one index build at a time
+        # Processes tokenizing a large archive (None: one per core; 0: this one alone).
+        workers = cores() if index_workers is None else index_workers
+        self.indexes = IndexHolder(store, cache_index, serve_stale, workers)
         self._write_lock = threading.Lock()
-        self._background: threading.Thread | None = None
 
-    # -- the index -----------------------------------------------------------------------
     def _current(self) -> tuple[Index, Corrector]:
-        """The index, rebuilt if the database changed (here or in another process)."""
-        with self._state_lock:
-            self._stale |= self.store.refresh()
-            if self._index is not None and not self._stale:
-                return self._index
-            if self._index is not None and self.serve_stale:
-                self._rebuild_in_background()
-                return self._index
-        return self._rebuild()
-
-    def _rebuild(self) -> tuple[Index, Corrector]:
-        with self._build_lock:
-            with self._state_lock:
-                if self._index is not None and not self._stale:
-                    return self._index  # another thread built it meanwhile
-                articles, key = self.store.articles(), self.store.content_key()
-                self._stale = False
-            index = load_or_build(articles, key, self.index_path, self.index_workers)
-            built = (index, Corrector(index))
-            with self._state_lock:
-                self._index = built
-            return built
-
-    def _rebuild_in_background(self) -> None:
-        if self._background is None or not self._background.is_alive():
-            self._background = threading.Thread(target=self._rebuild, name="reindex", daemon=True)
-            self._background.start()
+        return self.indexes.current()
 
     def _refresh_store(self) -> None:
-        """Browsing needs the latest articles, not the index: re-read a changed file only."""
-        with self._state_lock:
-            self._stale |= self.store.refresh()
+        self.indexes.refresh_store()
 
     def article_count(self) -> int:
         return len(self.store)
@@ -219,7 +181,7 @@ class Engine:
             self._save_batches(items, progress, report)
         finally:  # what was written before a failure is indexed too
             if report.loaded or report.updated:
-                self._reindex_now()
+                self.indexes.changed()
         return report
 
     def _save_batches(
@@ -235,19 +197,11 @@ class Engine:
                 if progress:
                     progress(len(batch))
 
-    def _reindex_now(self) -> None:
-        """After our own change. The bot indexes it before returning, so what an admin loads
-        is answerable at once; a bulk load from the CLI leaves it to the next question."""
-        with self._state_lock:
-            self._stale = True
-        if self.serve_stale:
-            self._rebuild()
-
     def remove(self, article_id: str) -> bool:
         with self._write_lock:
             removed = self.store.remove(article_id)
         if removed:
-            self._reindex_now()
+            self.indexes.changed()
         return removed
 
 

@@ -19,6 +19,7 @@ from bot.discord import formatting as render
 from bot.discord.bot import NewsBot, create_bot
 from bot.discord.exts.browse._cog import MAX_KEYWORD, MAX_SOURCE, PAGE_ID, Listing
 from bot.engine import Engine
+from bot.search.holder import IndexHolder
 from bot.search.index import Index
 from bot.storage.store import ArticleStore
 from tests.standin import EPHEMERAL, MANAGE_GUILD, FakeDiscord, RecordedRequest, running_bot
@@ -420,12 +421,12 @@ async def test_a_failing_engine_gets_an_apology_and_the_bot_goes_on(
     assert (await reply_to(fake_discord, sent)).json["embeds"][0]["title"] == KIM
 
 
-class GatedIndex(Engine):
-    """An engine whose index build waits for the test, as a large archive's first start
+class GatedIndex(IndexHolder):
+    """An index holder whose build waits for the test, as a large archive's first start
     after a bulk load waits minutes for its build."""
 
     def __init__(self, store: ArticleStore, gate: threading.Event) -> None:
-        super().__init__(store)
+        super().__init__(store, cache_index=True, serve_stale=False, workers=0)
         self.gate = gate
 
     def _rebuild(self) -> tuple[Index, Corrector]:
@@ -438,7 +439,8 @@ async def test_online_and_browsing_before_the_index_is_built_questions_answered_
 ) -> None:
     fd, gate = discord_patched, threading.Event()
     shutil.copy(sample_db, tmp_path / "db.json")
-    engine = GatedIndex(ArticleStore(tmp_path / "db.json"), gate)
+    engine = Engine(ArticleStore(tmp_path / "db.json"))
+    engine.indexes = GatedIndex(engine.store, gate)
     client = create_bot(bot_settings(fd, engine), engine, guild_ready_timeout=0.05)
     try:
         async with running_bot(client, fd, TOKEN):  # ready while the index waits

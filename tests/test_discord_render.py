@@ -9,6 +9,7 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.answering.compose import MAX_EXCERPTS
 from bot.discord import formatting as render
 from bot.models import (
     Answer,
@@ -144,13 +145,13 @@ def test_huge_answer_stays_within_every_limit() -> None:
     cite = citation(title="T" * 5000, url="https://example.com/" + "p" * 250, source="S" * 500)
     answer = Answer(
         "Q" * 10_000, True,
-        tuple(excerpt(huge, cite=cite, also_in=99) for _ in range(20)),
+        tuple(excerpt(huge, cite=cite, also_in=99) for _ in range(MAX_EXCERPTS)),
         tuple(related("R" * 3000, "https://example.com/" + "r" * 250) for _ in range(50)),
         0.9,
     )
     embed = render.answer_embed(answer)
     assert_within_limits(embed)
-    assert embed.description.count("\n> ") + 1 == render.MAX_EXCERPTS  # all five shown
+    assert embed.description.count("\n> ") + 1 == MAX_EXCERPTS  # every excerpt shown
     assert len(embed.title) == render.TITLE and embed.title.endswith("\u2026")
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.answering.rank import MAX_EXCERPT_CHARS
+from bot.answering.retrieve import MAX_EXCERPT_CHARS
 from bot.engine import Engine
 from bot.storage.store import ArticleStore
 from tests.support import SAMPLES, SEED, engine_at

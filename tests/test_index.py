@@ -12,7 +12,7 @@ from bot.search import index as index_module
 from bot.search import postings as postings_module
 from bot.search.index import build_index
 from bot.search.index_cache import load_or_build
-from bot.search.postings import Postings, TermMajor
+from bot.search.postings import Bm25, Postings, TermMajor
 from bot.search.token_cache import TokenCache
 from tests.support import engine_at, write_jsonl
 
@@ -46,7 +46,7 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
                                random_state=rng)
         counts.data[:] = rng.integers(1, 4, len(counts.data))
         lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
-        postings = Postings.from_parts([TermMajor.of(counts, 0)], n_terms, lengths, b=0.5)
+        postings = Postings.from_parts([TermMajor.of(counts, 0)], n_terms, lengths, Bm25(b=0.5))
         weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
         budget = int(rng.integers(1, n_docs + 2))
         docs, sums = postings.score(weights, budget)
@@ -87,7 +87,7 @@ def test_bm25_weights_of_a_tiny_index():
     """Two documents, two terms, by hand: w = idf * tf (k1 + 1) / (tf + k1 (1 - b + b len/avg))."""
     counts = sparse.csr_matrix(np.array([[2, 0], [1, 1]], np.float32))
     lengths = np.array([2, 2], np.float32)
-    postings = Postings.from_parts([TermMajor.of(counts, 0)], 2, lengths, b=0.75, k1=1.0)
+    postings = Postings.from_parts([TermMajor.of(counts, 0)], 2, lengths, Bm25(k1=1.0, b=0.75))
     idf0, idf1 = np.log1p(0.5 / 2.5), np.log1p(1.5 / 1.5)
     np.testing.assert_array_equal(postings.indptr, [0, 2, 3])
     np.testing.assert_array_equal(postings.docs, [0, 1, 1])

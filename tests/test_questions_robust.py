@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answering.compose import MAX_EXCERPTS
-from bot.answering.rank import MAX_EXCERPT_CHARS
+from bot.answering.retrieve import MAX_EXCERPT_CHARS
 from bot.engine import Engine
 from bot.models import Answer
 from tests.support import SAMPLES, engine_at

@@ -11,7 +11,8 @@ from bot.answering import features
 from bot.answering.compose import answer_confidence, pick
 from bot.answering.places import ANY_PLACE, COUNTRY, US_STATE, asked_places, new_places
 from bot.answering.query import Corrector, analyse
-from bot.answering.rank import MAX_EXCERPT_CHARS, Hit, first_stage, rank
+from bot.answering.rank import Hit, rank
+from bot.answering.retrieve import MAX_EXCERPT_CHARS, first_stage
 from bot.answering.weights import CONFIDENCE, PASSAGE_WEIGHTS, WEIGHTS
 from tests.support import engine_at
 

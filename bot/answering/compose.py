@@ -10,8 +10,9 @@ from dataclasses import replace
 import numpy as np
 
 from bot.answering.query import Query
-from bot.answering.rank import MAX_EXCERPT_CHARS, Hit, rank
-from bot.answering.weights import CONFIDENCE, MIN_CONFIDENCE
+from bot.answering.rank import Hit, rank
+from bot.answering.retrieve import MAX_EXCERPT_CHARS, top_k
+from bot.answering.weights import CONFIDENCE
 from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.search.analysis import WORD_RE, stem, terms, words
 from bot.search.index import Index
@@ -23,9 +24,10 @@ MAX_RELATED = 5
 RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the best match
 RELATED_POOL = 100  # best-scoring articles considered for the related links
 RELATED_TITLE_TERMS = 8  # of the cited titles' words, how many join the related-links query
+TITLE_TERM_WEIGHT = 0.5  # each such word's weight there, per cited title holding it
 
 
-def compose(query: Query, index: Index, min_confidence: float = MIN_CONFIDENCE) -> Answer:
+def compose(query: Query, index: Index, min_confidence: float) -> Answer:
     hits = rank(query, index)
     confidence = answer_confidence(query, hits[0]) if hits else 0.0
     if confidence < min_confidence:
@@ -119,10 +121,6 @@ def citation(article: Article) -> Citation:
     return Citation(article.id, article.title, article.source, article.url, article.published)
 
 
-def related_entry(article: Article) -> RelatedArticle:
-    return RelatedArticle(article.id, article.title, article.source, article.url, article.published)
-
-
 def closest_articles(
     query: Query,
     index: Index,
@@ -141,16 +139,14 @@ def closest_articles(
     )
     # The rarest title words carry the likeness; common ones ("says", "new") only cost time.
     for term_id in sorted(titled, key=index.article_postings.df)[:RELATED_TITLE_TERMS]:
-        weights[term_id] = weights.get(term_id, 0.0) + 0.5 * titled[term_id]
+        weights[term_id] = weights.get(term_id, 0.0) + TITLE_TERM_WEIGHT * titled[term_id]
     docs, scores = index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS)
     if not len(scores):
         return ()
     floor = RELATED_MIN_SHARE * float(scores.max())
     keep = scores >= floor
     docs, scores = docs[keep], scores[keep]
-    if len(docs) > RELATED_POOL:  # sort only the best few of up to 100,000 articles
-        best = np.argpartition(-scores, RELATED_POOL)[:RELATED_POOL]
-        docs, scores = docs[best], scores[best]
+    docs, scores = top_k(docs, scores, RELATED_POOL)  # sort only the best few of 100,000
     shown = {int(index.article_story[a]) for a in exclude}
     picked: list[Article] = []
     for a in docs[np.argsort(-scores, kind="stable")].tolist():
@@ -159,4 +155,4 @@ def closest_articles(
             picked.append(index.articles[a])
             if len(picked) == limit:
                 break
-    return tuple(related_entry(a) for a in picked)
+    return tuple(citation(a) for a in picked)

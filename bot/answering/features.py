@@ -15,25 +15,49 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from bot.answering.places import asked_places, new_places
-from bot.answering.query import Query
+from bot.answering.query import NOT_SENTENCE_INITIAL, NUMBER, Query
 from bot.search.analysis import stem, words
 from bot.search.index import Index
 
-NUMBER = re.compile(r"\b\d[\d,.]*")
-NAME = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][\w’'-]+")  # capitalised, not sentence-initial
-NOVELTY_CAP = 3
+NUMBER_RE = re.compile(rf"\b{NUMBER}")
+NAME_RE = re.compile(rf"{NOT_SENTENCE_INITIAL}[A-Z][\w’'-]+")  # as written: "O'Neill", "Al-Sham"
+NOVELTY_CAP = 3  # new numbers or names counted per excerpt
 VOTERS = 30  # the best candidates whose new names and numbers count as votes
+VOTES_BEST_CAP = 5  # stories agreeing on the excerpt's best-supported word
+VOTES_PER_WORD_CAP = 3  # stories counted per word towards the total
+VOTES_TOTAL_CAP = 10  # of the total, scaled to 0..1
+SPAN_CAP = 20.0  # words spanned per question word; also a sentence with none of them
 PRONOUNS = frozenset("he she it they his her its their this that these those we i".split())
-NAMES = (
-    "log_bm25", "bm25_share", "article_support", "log_days_outside", "in_date_window",
-    "votes_best", "votes_total", "coverage_window", "coverage_sentence", "new_numbers_asked",
-    "new_names_asked", "new_of_asked_type", "log_position", "is_question", "starts_pronoun",
-    "log_span", "new_place_asked",
-)
+
+
+class Features(NamedTuple):
+    """One candidate described for the re-ranker; ``weights`` holds one weight per name."""
+
+    log_bm25: float
+    bm25_share: float  # of the best candidate's
+    article_support: float
+    log_days_outside: float  # a year apart is not a month
+    in_date_window: bool
+    votes_best: int
+    votes_total: float
+    coverage_window: float
+    coverage_sentence: float
+    new_numbers_asked: int
+    new_names_asked: int
+    new_of_asked_type: int
+    log_position: float
+    is_question: bool
+    starts_pronoun: bool
+    log_span: float
+    new_place_asked: bool
+
+
+NAMES = Features._fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +86,7 @@ class _Sentence:
 
 
 def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.ndarray:
-    """One row of ``NAMES`` features per candidate, in the candidates' order (best
+    """One row of ``Features`` per candidate, in the candidates' order (best
     first-stage score first: the first ``VOTERS`` vote)."""
     seen: dict[int, _Sentence] = {}
     asked_place = asked_places(query.text)
@@ -79,7 +103,7 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
     ]
     votes = _votes(index, candidates, found)
     best = max((c.bm25 for c in candidates), default=1.0) or 1.0
-    rows = []
+    rows: list[Features] = []
     for rank, (candidate, window, (numbers, names)) in enumerate(
         zip(candidates, windows, found, strict=True)
     ):
@@ -87,24 +111,28 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
         agreeing = [votes[word] - (rank < VOTERS) for word in numbers | names]
         days = candidate.days_from_question
         new_asked = {"number": numbers, "name": names}.get(query.answer_type, numbers | names)
-        rows.append((
-            math.log(candidate.bm25 + 1e-3),
-            candidate.bm25 / best,
-            candidate.support,
-            math.log1p(abs(days)) if days is not None else 0.0,  # a year apart is not a month
-            not days,
-            min(max(agreeing, default=0), 5),
-            min(sum(min(v, 3) for v in agreeing), 10) / 10,
-            coverage(query, {stem for s in window for stem in s.stems}),
-            coverage(query, set(own.stems)),
-            min(len(numbers), NOVELTY_CAP) if query.answer_type == "number" else 0,
-            min(len(names), NOVELTY_CAP) if query.answer_type == "name" else 0,
-            min(len(new_asked), NOVELTY_CAP),
-            math.log1p(candidate.sentence - int(index.article_first[candidate.article])),
-            candidate.is_question,
-            own.first_word in PRONOUNS,
-            math.log(_span(query, own.stems)),
-            any(s.places for s in window),
+        rows.append(Features(
+            log_bm25=math.log(candidate.bm25 + 1e-3),
+            bm25_share=candidate.bm25 / best,
+            article_support=candidate.support,
+            log_days_outside=math.log1p(abs(days)) if days is not None else 0.0,
+            in_date_window=not days,
+            votes_best=min(max(agreeing, default=0), VOTES_BEST_CAP),
+            votes_total=min(sum(min(v, VOTES_PER_WORD_CAP) for v in agreeing), VOTES_TOTAL_CAP)
+            / VOTES_TOTAL_CAP,
+            coverage_window=coverage(query, {stem for s in window for stem in s.stems}),
+            coverage_sentence=coverage(query, set(own.stems)),
+            new_numbers_asked=min(len(numbers), NOVELTY_CAP) if query.answer_type == "number"
+            else 0,
+            new_names_asked=min(len(names), NOVELTY_CAP) if query.answer_type == "name" else 0,
+            new_of_asked_type=min(len(new_asked), NOVELTY_CAP),
+            log_position=math.log1p(
+                candidate.sentence - int(index.article_first[candidate.article])
+            ),
+            is_question=candidate.is_question,
+            starts_pronoun=own.first_word in PRONOUNS,
+            log_span=math.log(_span(query, own.stems)),
+            new_place_asked=any(s.places for s in window),
         ))
     return np.asarray(rows, np.float64).reshape(len(rows), len(NAMES))
 
@@ -124,8 +152,8 @@ def _describe(query: Query, text: str, asked_place: re.Pattern[str] | None) -> _
     return _Sentence(
         [stem(w) for w in found],
         found[0] if found else "",
-        frozenset({m.lower() for m in NUMBER.findall(text)} - query.asked_words),
-        frozenset({m.lower() for m in NAME.findall(text)} - query.asked_words),
+        frozenset({m.lower() for m in NUMBER_RE.findall(text)} - query.asked_words),
+        frozenset({m.lower() for m in NAME_RE.findall(text)} - query.asked_words),
         new_places(asked_place, text, query.text) if asked_place else frozenset(),
     )
 
@@ -149,5 +177,5 @@ def _span(query: Query, stems: list[str]) -> float:
     """Words spanned per distinct question word found: phrases found together score low."""
     at = [i for i, s in enumerate(stems) if s in query.stems]
     if not at:
-        return 20.0
-    return min((at[-1] - at[0] + 1) / len({stems[i] for i in at}), 20.0)
+        return SPAN_CAP
+    return min((at[-1] - at[0] + 1) / len({stems[i] for i in at}), SPAN_CAP)

@@ -21,7 +21,11 @@ NUMBER_QUESTION = re.compile(
 NAME_QUESTION = re.compile(
     r"\b(who|whom|whose|which|where)\b|\bwhat (country|city|state|company|team|name)\b"
 )
-NAME_RE = re.compile(r"(?<=\w[\s,;:(\"'“‘-])[A-Z][^\W_]+|\d[\d,.]*")  # not sentence-initial
+# A name is a capitalised word that does not start a sentence; a number starts with a digit.
+NOT_SENTENCE_INITIAL = r"(?<=\w[\s,;:(\"'“‘-])"
+NUMBER = r"\d[\d,.]*"
+# Names and numbers of the question, one word each as the index splits words (to look up).
+NAME_RE = re.compile(rf"{NOT_SENTENCE_INITIAL}[A-Z][^\W_]+|{NUMBER}")
 
 
 @dataclass(frozen=True, slots=True)

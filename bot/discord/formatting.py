@@ -36,11 +36,10 @@ CONTENT = 2000
 CHOICE_NAME = 100
 
 # Our own budgets, chosen so that the limits above hold whatever the input.
-MAX_EXCERPTS = 5
 QUOTE = 700  # longest quoted passage
 LINK_TEXT = 150  # longest linked title
 SOURCE = 60
-MAX_URL = 300  # longer URLs are shown without a link
+LINKED_URL_CHARS = 300  # a longer URL would crowd the embed: its title is shown unlinked
 MAX_LISTED = 10
 REJECTION = 180
 MAX_REJECTIONS = 5
@@ -96,7 +95,7 @@ def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
 def safe_url(url: str | None) -> str | None:
     """``url`` fit for a markdown link or an embed URL: http(s) only, short, no spaces."""
     url = (url or "").strip()
-    if not url or len(url) > MAX_URL or any(c.isspace() for c in url):
+    if not url or len(url) > LINKED_URL_CHARS or any(c.isspace() for c in url):
         return None
     try:
         parts = urlsplit(url)
@@ -190,7 +189,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
         return _no_answer_embed(answer)
     embed = discord.Embed(
         title=fit(answer.question, TITLE),
-        description=_excerpts(answer.excerpts[:MAX_EXCERPTS]),
+        description=_excerpts(answer.excerpts),
         colour=BLUE,
     )
     if answer.related:

@@ -1,12 +1,11 @@
 """The in-memory search index: BM25 postings over sentences and over whole articles.
 
-Built from the store's articles (tokenize -> index), queried by ``ranking`` (retrieve).
+Built from the store's articles (tokenize -> index), queried by ``answering.retrieve``.
 Sentences are kept as offsets into their article's text, so each text is held once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from array import array
 from collections import Counter, deque
@@ -14,14 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
 from bot.processes import in_order
-from bot.search.analysis import is_stopword, sentence_spans, stem, words
-from bot.search.postings import Postings, TermMajor
+from bot.search.postings import ARTICLE_BM25, SENTENCE_BM25, Postings, TermMajor
+from bot.search.tokens import Tokens, run_key, tokenize
 from bot.storage.documents import Articles
 
 if TYPE_CHECKING:
@@ -29,18 +28,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Length normalisation: weak for sentences (a long sentence that matches usually carries
-# the answer with it; b=0.2 beat 0.75 by 3 points of hit@1 on news questions), the usual
-# strength for whole articles.
-SENTENCE_B = 0.2
-ARTICLE_B = 0.75
 TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
 # Articles tokenized before their counts are compacted into a part of the postings: the
 # raw terms of all 8 million sentences of 100,000 articles would take 1.2 GB.
 PART_ARTICLES = 2_000
 # From this many articles, worker processes tokenize (starting them costs about a second).
 PARALLEL_MIN_ARTICLES = 20_000
-TOKENS_VERSION = 1  # of tokenize's output: a change must not reuse cached tokens
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -67,70 +60,6 @@ class Index:
         article = self.articles[int(self.sent_article[first])]
         end = first if last is None else last
         return article.text[int(self.sent_start[first]) : int(self.sent_end[end])]
-
-
-def story_key(text: str) -> str:
-    """Wire copies of one story under other URLs share their words past the opening
-    (where datelines and credits differ): 50 words from the 11th on name the story."""
-    found = words(text)
-    return " ".join(found[10:60] if len(found) >= 30 else found)
-
-
-class Tokens(NamedTuple):
-    """A run of articles tokenized (here or in a worker process), term ids local to the run
-    and numbered in order of first appearance, so runs merge into the index a sequential
-    pass would build."""
-
-    terms: list[str]  # local term id -> stemmed term
-    words: dict[str, int]  # indexed surface word -> occurrences, in order of appearance
-    sent_terms: array  # each sentence's local term ids, one sentence after another
-    sent_sizes: array  # terms per sentence
-    sent_start: array
-    sent_end: array
-    sent_question: array
-    article_sentences: array  # sentences per article
-    title_terms: array  # each title's local term ids, one after another
-    title_sizes: array
-    stories: list[str]  # story_key of each article
-
-
-def tokenize(articles: list[tuple[str, str]]) -> Tokens:
-    """Tokens of (text, title) pairs."""
-    term_ids: dict[str, int] = {}
-    word_term: dict[str, int] = {}  # surface word -> local term id, -1 for a stopword
-    vocabulary: Counter[str] = Counter()
-
-    def ids_of(text: str) -> list[int]:
-        found = words(text)
-        for word in dict.fromkeys(found):  # in order of appearance: ids are reproducible
-            if word not in word_term:
-                word_term[word] = -1 if is_stopword(word) else term_ids.setdefault(
-                    stem(word), len(term_ids)
-                )
-        vocabulary.update(found)
-        return [t for t in map(word_term.__getitem__, found) if t >= 0]
-
-    tokens = Tokens(
-        [], {}, array("i"), array("i"), array("i"), array("i"), array("b"), array("i"),
-        array("i"), array("i"), [],
-    )
-    for text, title in articles:
-        spans = list(sentence_spans(text))
-        for start, end in spans:
-            ids = ids_of(text[start:end])
-            tokens.sent_terms.extend(ids)
-            tokens.sent_sizes.append(len(ids))
-            tokens.sent_start.append(start)
-            tokens.sent_end.append(end)
-            tokens.sent_question.append(text[end - 1] == "?")
-        tokens.article_sentences.append(len(spans))
-        title_ids = ids_of(title)
-        tokens.title_terms.extend(title_ids)
-        tokens.title_sizes.append(len(title_ids))
-        tokens.stories.append(story_key(text))
-    tokens.terms.extend(term_ids)
-    tokens.words.update((w, n) for w, n in vocabulary.items() if word_term[w] >= 0)
-    return tokens
 
 
 def _counts(
@@ -203,14 +132,6 @@ def _runs(articles: Articles, size: int, cache: TokenCache | None) -> Iterator[R
             yield key, [(a.text, a.title) for a in articles.iter_range(start, stop)]
         else:
             yield key, tokens
-
-
-def run_key(fields: Iterable[tuple[str, str, str]]) -> str:
-    """Names a run by its articles' (id, fingerprint, title): equal keys, equal tokens."""
-    h = hashlib.sha1(f"tokens v{TOKENS_VERSION}\n".encode())
-    for article_id, fingerprint, title in fields:
-        h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
-    return h.hexdigest()
 
 
 def _cached(run: Run) -> Tokens | None:
@@ -290,10 +211,10 @@ def _build(
         ),
         sent_question=np.frombuffer(sent_question, np.int8).astype(bool),
         sentences=Postings.from_parts(
-            sentence_parts, n_terms, _joined(sentence_lengths), SENTENCE_B
+            sentence_parts, n_terms, _joined(sentence_lengths), SENTENCE_BM25
         ),
         article_postings=Postings.from_parts(
-            article_parts, n_terms, _joined(article_lengths), ARTICLE_B
+            article_parts, n_terms, _joined(article_lengths), ARTICLE_BM25
         ),
         term_ids=term_ids,
         vocabulary=dict(vocabulary),

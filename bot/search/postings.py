@@ -12,19 +12,25 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-BM25_K1 = 1.0
-# Length normalisation: weak for sentences (a long sentence that matches usually carries
-# the answer with it; b=0.2 beat 0.75 by 3 points of hit@1 on news questions), the usual
-# strength for whole articles.
-SENTENCE_B = 0.2
-ARTICLE_B = 0.75
-TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
 CANDIDATE_POSTINGS = 80_000  # postings read in full per question; the rest are looked up
 ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # A common term's postings are scanned once when at most this many times the candidates;
 # for longer lists, each candidate is looked up by binary search (log n cache misses).
 SCAN_RATIO = 32
 
+
+@dataclass(frozen=True, slots=True)
+class Bm25:
+    """BM25's parameters: term-frequency saturation ``k1`` and length normalisation ``b``."""
+
+    k1: float = 1.0
+    b: float = 0.75
+
+
+# Weak length normalisation for sentences: a long sentence that matches usually carries
+# the answer with it (README, "What moved answer quality"). The usual strength for articles.
+SENTENCE_BM25 = Bm25(b=0.2)
+ARTICLE_BM25 = Bm25(b=0.75)
 
 _scratch = threading.local()
 
@@ -50,14 +56,16 @@ class Postings:
     n_docs: int
 
     @classmethod
-    def from_parts(cls, parts: list[TermMajor], n_terms: int, lengths: np.ndarray, b: float,
-                   k1: float = BM25_K1) -> Postings:
+    def from_parts(
+        cls, parts: list[TermMajor], n_terms: int, lengths: np.ndarray, bm25: Bm25
+    ) -> Postings:
         """BM25 postings from term counts built a part at a time (documents in order: the
         first part's documents come before the second's). Each part is freed once merged,
         so memory holds little more than the result (at 8 million sentences a term-major
         copy of the counts would take a gigabyte more).
 
         ``lengths``: every document's length (its terms, repeats counted), float32."""
+        k1, b = bm25.k1, bm25.b
         n_docs = len(lengths)
         df = np.zeros(n_terms, np.int64)
         for part in parts:

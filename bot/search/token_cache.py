@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from bot.search.index import Tokens
+from bot.search.tokens import Tokens
 from bot.storage.atomic import replace_file
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,10 @@ its fields take until someone reads it; a question reads a few hundred.
 from __future__ import annotations
 
 import functools
+import hashlib
 import mmap
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, overload
@@ -82,6 +83,15 @@ def header(number: int, doc: dict[str, Any]) -> Header:
         tuple(doc.get("authors") or ()),
         datetime.fromisoformat(doc["added_at"]),
     )
+
+
+def fields_key(fields: Iterable[tuple[str, str, str]], salt: str = "") -> str:
+    """Names articles by their (id, fingerprint, title), in order: equal keys, equal
+    articles (the store's content key; the token cache's run keys, ``salt`` versioning it)."""
+    h = hashlib.sha1(f"{salt}\n".encode() if salt else b"")
+    for article_id, fingerprint, title in fields:
+        h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
+    return h.hexdigest()
 
 
 def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:

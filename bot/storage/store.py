@@ -12,7 +12,6 @@ stay in the snapshot's blob, not in memory, except those written since the last 
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import threading
 import time
@@ -30,7 +29,7 @@ from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, LoadReport
 from bot.storage import snapshot
 from bot.storage.atomic import AtomicJSONStorage, StorageError, file_signature
-from bot.storage.documents import Articles, article_from_doc, article_to_doc
+from bot.storage.documents import Articles, article_from_doc, article_to_doc, fields_key
 
 log = logging.getLogger(__name__)
 ARTICLES = "articles"
@@ -89,10 +88,7 @@ class ArticleStore:
     @_synchronised
     def content_key(self) -> str:
         """Names the exact articles held, in order: equal keys, equal article sets."""
-        h = hashlib.sha1()
-        for article_id, fingerprint, title in self.articles().fields():
-            h.update(f"{article_id}:{fingerprint}:{title}\n".encode())
-        return h.hexdigest()
+        return fields_key(self.articles().fields())
 
     @_synchronised
     def get(self, article_id: str) -> Article | None:
