@@ -40,8 +40,7 @@ from bot.discord.runner import use_endpoints  # noqa: E402
 from bot.discord.workqueue import WAITING, WORKERS  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.storage.store import ArticleStore  # noqa: E402
-from tests.standin import FakeDiscord, running_bot  # noqa: E402
-from tests.test_discord_load import (  # noqa: E402
+from tests.discord.test_load import (  # noqa: E402
     ANSWER,
     BUSY_NOTE,
     COOLDOWN,
@@ -51,6 +50,7 @@ from tests.test_discord_load import (  # noqa: E402
     ask_all,
     mixed_questions,
 )
+from tests.standin import FakeDiscord, running_bot  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "rtqa-dev"
 ARTICLES, QUESTIONS = EVAL / "articles.jsonl.gz", EVAL / "questions.jsonl"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,6 +19,7 @@ from bot.discord import errors
 from bot.discord import formatting as render
 from bot.discord.interactions import respond, say
 from bot.discord.workqueue import Busy, WorkQueue
+from bot.models import Answer
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
@@ -76,20 +78,36 @@ class AskCog(commands.Cog):
             await errors.message_failed(message, exc)
 
     async def _answer(self, message: discord.Message, question: str) -> None:
-        wait = self.cooldown.retry_after(message.author.id)
-        if wait:
-            await self._reply(message, content=render.cooldown_text(wait))
-            return
-        try:
+        async def typing_while_answered() -> Answer:
             self.questions.check()  # refuse before "typing...", itself a REST call
             async with message.channel.typing():
-                answer = await self.questions.run(self.bot.engine.ask, question,
-                                                  message.created_at)
-        except Busy:
-            self.cooldown.forgive(message.author.id)  # they are told to try again soon
-            await self._reply(message, content=BUSY)
+                return await self.questions.run(self.bot.engine.ask, question,
+                                                message.created_at)
+
+        async def send(text: str | None, embed: discord.Embed | None) -> None:
+            await self._reply(message, content=text, embed=embed)
+
+        await self._ask_once(message.author.id, typing_while_answered, send)
+
+    async def _ask_once(
+        self,
+        user_id: int,
+        answered: Callable[[], Awaitable[Answer]],
+        send: Callable[[str | None, discord.Embed | None], Awaitable[None]],
+    ) -> None:
+        """The one path of every question: the user's cooldown, the bounded queue (a
+        "busy" note when full, and no cooldown for it), then the answer embed."""
+        wait = self.cooldown.retry_after(user_id)
+        if wait:
+            await send(render.cooldown_text(wait), None)
             return
-        await self._reply(message, embed=render.answer_embed(answer))
+        try:
+            answer = await answered()
+        except Busy:
+            self.cooldown.forgive(user_id)  # they are told to try again soon
+            await send(BUSY, None)
+            return
+        await send(None, render.answer_embed(answer))
 
     @staticmethod
     async def _reply(message: discord.Message, **body: object) -> None:
@@ -134,16 +152,15 @@ class AskCog(commands.Cog):
     async def ask(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, MAX_QUESTION]
     ) -> None:
-        wait = self.cooldown.retry_after(interaction.user.id)
-        if wait:
-            await say(interaction, render.cooldown_text(wait))
-            return
-        await interaction.response.defer(thinking=True)  # first: the 3 s deadline
-        try:
-            answer = await self.questions.run(self.bot.engine.ask, question,
-                                              interaction.created_at)
-        except Busy:
-            self.cooldown.forgive(interaction.user.id)
-            await respond(interaction, content=BUSY)
-            return
-        await respond(interaction, render.answer_embed(answer))
+        async def deferred_answer() -> Answer:
+            await interaction.response.defer(thinking=True)  # first: the 3 s deadline
+            return await self.questions.run(self.bot.engine.ask, question,
+                                            interaction.created_at)
+
+        async def send(text: str | None, embed: discord.Embed | None) -> None:
+            if interaction.response.is_done():
+                await respond(interaction, embed, content=text)
+            else:  # the cooldown note: private, before anything was deferred
+                await say(interaction, text or "")
+
+        await self._ask_once(interaction.user.id, deferred_answer, send)

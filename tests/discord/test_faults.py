@@ -8,9 +8,8 @@ from collections.abc import Sequence
 import pytest
 
 from bot.discord.bot import NewsBot
-from tests import test_discord_bot as base
-from tests.standin import FakeDiscord
-from tests.test_discord_load import (
+from tests.discord import test_bot as base
+from tests.discord.test_load import (
     ANSWER,
     APOLOGY,
     Outcome,
@@ -18,6 +17,7 @@ from tests.test_discord_load import (
     ask_all,
     assert_one_reply_each,
 )
+from tests.standin import FakeDiscord
 
 pytestmark = pytest.mark.usefixtures("fail_on_discord_errors", "fail_on_bot_errors")
 sample_db, engine, fail_on_bot_errors, bot = (

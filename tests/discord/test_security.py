@@ -2,8 +2,8 @@
 refuse non-managers even when delivered anyway, nothing the bot sends can ping anyone, and
 article text can neither format nor link.
 
-Complements test_discord_bot.py (refusal of /load and /askchannel add; @everyone/@here)
-and test_discord_runner.py (the token absent from a plain run's output).
+Complements discord/test_bot.py (refusal of /load and /askchannel add; @everyone/@here)
+and discord/test_runner.py (the token absent from a plain run's output).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import pytest
 from bot.discord.bot import NewsBot
 from bot.models import Article, LoadReport
 from bot.storage.store import ArticleStore
-from tests import test_discord_bot as base
-from tests.discord_support import live_links, newsbot_run, request_text
+from tests.discord import test_bot as base
+from tests.discord.support import live_links, newsbot_run, request_text
+from tests.discord.test_runner import until
 from tests.standin import EPHEMERAL, MANAGE_GUILD, FakeDiscord
 from tests.support import SAMPLES, engine_at
-from tests.test_discord_runner import until
 
 pytestmark = pytest.mark.usefixtures("fail_on_discord_errors", "fail_on_bot_errors")
 sample_db, engine, fail_on_bot_errors, bot = (
@@ -89,7 +89,7 @@ ADMIN_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
     ("feeds", "add", {"url": "https://example.org/other.xml"}),
     ("feeds", "remove", {"url": FEED}),
     ("feeds", "list", {}),
-]  # /load and /askchannel add: test_discord_bot.test_non_admin_is_refused_even_when_forced
+]  # /load and /askchannel add: test_bot.test_non_admin_is_refused_even_when_forced
 
 
 async def test_every_admin_command_refuses_a_plain_member(

@@ -1,7 +1,7 @@
 """The bounded work queue on its own, then bursts of questions through the real bot.
 
 Also home to the helpers that ask many questions and sort the replies (``ask_all``),
-shared with test_discord_faults.py and bench/discord_load.py.
+shared with test_faults.py and bench/discord_load.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.discord.errors import SORRY
 from bot.discord.exts.ask._cog import BUSY, AskCog
 from bot.discord.workqueue import WAITING, WORKERS, Busy, WorkQueue
 from bot.engine import Engine
-from tests import test_discord_bot as base
+from tests.discord import test_bot as base
 from tests.standin import FakeDiscord, InteractionRecord, RecordedRequest, running_bot
 
 pytestmark = pytest.mark.usefixtures("fail_on_discord_errors", "fail_on_bot_errors")
@@ -43,7 +43,7 @@ QUESTIONS = [
 DEADLINE = 3.0  # Discord's limit for acknowledging an interaction
 
 
-# -- asking many questions and sorting the replies (also used by test_discord_faults.py
+# -- asking many questions and sorting the replies (also used by test_faults.py
 # and bench/discord_load.py): each question is tied to the REST calls answering it (a reply
 # to the user's message; an interaction's callback, edits and followups), so that a lost or
 # doubled answer shows.

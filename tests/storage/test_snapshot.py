@@ -21,8 +21,8 @@ from bot.models import LoadReport
 from bot.storage.documents import article_to_doc
 from bot.storage.snapshot import META, snapshot_path
 from bot.storage.store import ArticleStore
+from tests.storage.test_store import article
 from tests.support import PROJECT_DIR, SAMPLES, engine_at, write_jsonl
-from tests.test_store import article
 
 QUESTIONS = [
     "What did Kim say about missile production?",

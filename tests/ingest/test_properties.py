@@ -2,7 +2,7 @@
 written in every format load back as exactly what was written, after cleaning; and any
 rejection's reason is one line.
 
-tests/test_ingest.py covers each format's layout by example and fuzzes raw bytes; these
+tests/ingest/test_ingest.py covers each format's layout by example and fuzzes raw bytes; these
 properties build well-formed files from random values and check the values survive.
 """
 
