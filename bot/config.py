@@ -30,6 +30,8 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     feed_interval_minutes: float = 30.0
     feed_allow_private: bool = False
+    contact_url: str = ""  # in the User-Agent of every fetch, for site owners
+    page_pause_seconds: float = 1.0  # between two pages fetched from one host
     min_confidence: float | None = None
     log_level: str = "INFO"
     discord_api_base: str = ""
@@ -61,6 +63,10 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         ),
         feed_allow_private=_bool(
             "NEWSBOT_FEED_ALLOW_PRIVATE", get("NEWSBOT_FEED_ALLOW_PRIVATE", "false")
+        ),
+        contact_url=get("NEWSBOT_CONTACT_URL"),
+        page_pause_seconds=_float(
+            "NEWSBOT_PAGE_PAUSE_SECONDS", get("NEWSBOT_PAGE_PAUSE_SECONDS", "1")
         ),
         min_confidence=(
             _float("NEWSBOT_MIN_CONFIDENCE", get("NEWSBOT_MIN_CONFIDENCE"))

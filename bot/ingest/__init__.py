@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import Any, BinaryIO
 
 from bot.ingest.decoding import is_binary
@@ -53,17 +54,20 @@ class ParserUnavailable(Exception):
     """A format's parser cannot be imported; the message is the rejection reason."""
 
 
-def parser_for(fmt: Format) -> Parser:
-    """The parse function of ``fmt``; ParserUnavailable when its module cannot import."""
-    module_name, options = _PARSERS[fmt]
+def module_for(fmt: Format) -> ModuleType:
+    """The module reading ``fmt``; ParserUnavailable when it cannot be imported."""
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(_PARSERS[fmt][0])
     except ImportError as exc:
         raise ParserUnavailable(
             f"{fmt} files cannot be read: {quote(str(exc), limit=120)} "
             "(reinstall newsbot: pip install -c requirements.lock .)"
         ) from None
-    return partial(module.parse, **options)
+
+
+def parser_for(fmt: Format) -> Parser:
+    """The parse function of ``fmt``; ParserUnavailable when its module cannot import."""
+    return partial(module_for(fmt).parse, **_PARSERS[fmt][1])
 
 
 def parse_bytes(data: bytes, name: str, *, now: datetime | None = None) -> Iterator[Item]:
