@@ -31,6 +31,7 @@ from bot.models import (
     RecentPage,
     Rejection,
     RelatedArticle,
+    Skipped,
     Stats,
 )
 from bot.processes import cores
@@ -221,11 +222,11 @@ class Engine:
     def load_bytes(self, data: bytes, name: str) -> LoadReport:
         return self._save_all(ingest.parse_bytes(data, name), None)
 
-    def load_items(self, items: Iterable[Article | Rejection]) -> LoadReport:
+    def load_items(self, items: Iterable[ingest.Item]) -> LoadReport:
         """Store what was read elsewhere (fetched feeds and pages)."""
         return self._save_all(iter(items), None)
 
-    def _save_all(self, items: Iterator[Article | Rejection], progress: Progress | None):
+    def _save_all(self, items: Iterator[ingest.Item], progress: Progress | None):
         report = LoadReport()
         try:
             self._save_batches(items, progress, report)
@@ -235,7 +236,7 @@ class Engine:
         return report
 
     def _save_batches(
-        self, items: Iterator[Article | Rejection], progress: Progress | None, report: LoadReport
+        self, items: Iterator[ingest.Item], progress: Progress | None, report: LoadReport
     ) -> None:
         with self._write_lock, self.store.bulk():
             # Each save costs a pass over the database's documents (TinyDB re-keys its
@@ -243,6 +244,7 @@ class Engine:
             while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 10))):
                 articles = [item for item in batch if isinstance(item, Article)]
                 report.rejected.extend(item for item in batch if isinstance(item, Rejection))
+                report.skipped += sum(isinstance(item, Skipped) for item in batch)
                 self.store.save(articles, report)
                 if progress:
                     progress(len(batch))

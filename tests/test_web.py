@@ -4,6 +4,7 @@ loopback news site in tests/newsweb.py, with a real engine on a TinyDB file."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 from collections.abc import Iterator
@@ -220,3 +221,21 @@ async def test_opml_import_nested_duplicates_and_invalid(
     ]
     bad = await import_opml(feeds, LOOPBACK, 7, b"<html></html>", "x.opml")
     assert [r.reason for r in bad.rejected] == ["not an OPML file (its root element is <html>)"]
+
+
+def test_a_directory_load_skips_other_files_and_counts_them(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    (folder / "deep").mkdir(parents=True)
+    (folder / "README.md").write_text("# Data\n\nHow this folder is laid out, not news.\n")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / "deep" / "story.txt").write_text("Harbour reopens\n\nThe harbour reopened.\n")
+    (folder / "deep" / "dump.jsonl.gz").write_bytes(gzip.compress(
+        json.dumps({"title": "Bridge", "text": "The bridge opened."}).encode() + b"\n"))
+    explicit = tmp_path / "odd.name"
+    explicit.write_text("Odd name\n\nA file named explicitly is always tried.\n")
+    result = newsbot("load", "--db", str(tmp_path / "db.json"), str(folder), str(explicit))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "loaded 3, updated 0, duplicate 0, rejected 0, skipped 2 non-article files")
+    assert {"Harbour reopens", "Bridge", "Odd name"} == {
+        line.split(" (")[0].removeprefix("  - ") for line in result.stdout.splitlines()[1:]}

@@ -27,14 +27,14 @@ from bot.ingest.files import (
     walk,
 )
 from bot.ingest.normalize import quote
-from bot.models import Article, Rejection
+from bot.models import Article, Rejection, Skipped
 
 __all__ = [
     "MAX_FILE_BYTES", "STDIN", "Item", "iter_paths", "parse_bytes", "parse_path",
     "walk",
 ]
 
-Item = Article | Rejection
+Item = Article | Rejection | Skipped
 STDIN_NAME = "<stdin>"
 BINARY = "binary file, not an article format"
 
@@ -102,7 +102,7 @@ def iter_paths(
     "-" reads ``stdin`` (default: the process's stdin)."""
     now = now or datetime.now(UTC)
     for path in walk(paths):
-        if isinstance(path, Rejection):
+        if isinstance(path, Rejection | Skipped):
             yield path
         else:
             yield from parse_path(path, now, stdin)
