@@ -6,6 +6,9 @@ import logging
 
 from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
 from bot.engine import Engine
+from bot.ingest.fetch import Fetcher
+from bot.polling import Poller
+from bot.storage.feeds import FeedList
 from bot.storage.store import ArticleStore
 
 log = logging.getLogger(__name__)
@@ -22,8 +25,18 @@ def open_engine(settings: Settings, serve_stale: bool = False) -> Engine:
         ArticleStore(settings.db_path),
         min_confidence=settings.min_confidence,
         serve_stale=serve_stale,
+        fetcher=fetcher_for(settings),
     )
     if first_run and SAMPLE_ARTICLES.is_dir():
         report = engine.load([SAMPLE_ARTICLES])
         log.info("created %s from the sample articles: %s", settings.db_path, report.summary())
     return engine
+
+
+def fetcher_for(settings: Settings) -> Fetcher:
+    """The fetcher every feed, page and URL load goes through."""
+    return Fetcher(allow_private=settings.feed_allow_private, contact_url=settings.contact_url)
+
+
+def poller_for(settings: Settings, engine: Engine, feeds: FeedList) -> Poller:
+    return Poller(engine, feeds, fetcher_for(settings), settings.page_pause_seconds)

@@ -37,6 +37,8 @@ class Settings:
     max_upload_bytes: int = 10 * 1024 * 1024
     feed_interval_minutes: float = 30.0
     feed_allow_private: bool = False
+    contact_url: str = ""  # in the User-Agent of every fetch, for site owners
+    page_pause_seconds: float = 1.0  # between two pages fetched from one host
     min_confidence: float = MIN_CONFIDENCE  # answers less likely right than this abstain
     log_level: str = "INFO"
     discord_api_base: str = ""
@@ -90,6 +92,8 @@ ENVIRONMENT: dict[str, tuple[str, Parser]] = {  # field -> (variable, how its te
     "max_upload_bytes": ("NEWSBOT_MAX_UPLOAD_BYTES", _int),
     "feed_interval_minutes": ("NEWSBOT_FEED_INTERVAL_MINUTES", _float),
     "feed_allow_private": ("NEWSBOT_FEED_ALLOW_PRIVATE", _bool),
+    "contact_url": ("NEWSBOT_CONTACT_URL", _text),
+    "page_pause_seconds": ("NEWSBOT_PAGE_PAUSE_SECONDS", _float),
     "min_confidence": ("NEWSBOT_MIN_CONFIDENCE", _float),
     "log_level": ("NEWSBOT_LOG_LEVEL", _upper),
     "discord_api_base": ("DISCORD_API_BASE", _text),

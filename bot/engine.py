@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,7 +18,9 @@ from bot import ingest
 from bot.answering.compose import closest_articles, compose
 from bot.answering.query import Corrector, analyse
 from bot.answering.weights import MIN_CONFIDENCE
+from bot.ingest.fetch import Fetcher
 from bot.ingest.parallel import iter_paths_parallel
+from bot.ingest.web import is_url, read_urls
 from bot.models import (
     Answer,
     Article,
@@ -26,6 +28,7 @@ from bot.models import (
     RecentPage,
     Rejection,
     RelatedArticle,
+    Skipped,
     Stats,
 )
 from bot.processes import cores
@@ -47,8 +50,10 @@ class Engine:
         cache_index: bool = True,
         serve_stale: bool = False,
         index_workers: int | None = None,
+        fetcher: Fetcher | None = None,
     ) -> None:
         self.store = store
+        self.fetcher = fetcher or Fetcher()  # for URLs given to load()
         self.min_confidence = min_confidence
         # Processes tokenizing a large archive (None: one per core; 0: this one alone).
         workers = cores() if index_workers is None else index_workers
@@ -164,18 +169,26 @@ class Engine:
         progress: Progress | None = None,
         workers: int = 0,
     ) -> LoadReport:
-        """Load files and directories; ``workers`` > 0 parses files in that many processes
-        while this one stores (bulk loads)."""
+        """Load files, directories and http(s) URLs (fetched first: feeds with their items'
+        pages, or pages); ``workers`` > 0 parses files in that many processes while this
+        one stores (bulk loads)."""
+        paths = [str(path) for path in paths]
+        files = [path for path in paths if not is_url(path)]
         if workers > 0:
-            items = iter_paths_parallel(paths, workers=workers, stdin=stdin)
+            items = iter_paths_parallel(files, workers=workers, stdin=stdin)
         else:
-            items = ingest.iter_paths(paths, stdin=stdin)
-        return self._save_all(items, progress)
+            items = ingest.iter_paths(files, stdin=stdin)
+        fetched = read_urls([path for path in paths if is_url(path)], self.fetcher)
+        return self._save_all(chain(fetched, items), progress)
 
     def load_bytes(self, data: bytes, name: str) -> LoadReport:
         return self._save_all(ingest.parse_bytes(data, name), None)
 
-    def _save_all(self, items: Iterator[Article | Rejection], progress: Progress | None):
+    def load_items(self, items: Iterable[ingest.Item]) -> LoadReport:
+        """Store what was read elsewhere (fetched feeds and pages)."""
+        return self._save_all(iter(items), None)
+
+    def _save_all(self, items: Iterator[ingest.Item], progress: Progress | None):
         report = LoadReport()
         try:
             self._save_batches(items, progress, report)
@@ -185,7 +198,7 @@ class Engine:
         return report
 
     def _save_batches(
-        self, items: Iterator[Article | Rejection], progress: Progress | None, report: LoadReport
+        self, items: Iterator[ingest.Item], progress: Progress | None, report: LoadReport
     ) -> None:
         with self._write_lock, self.store.bulk():
             # Each save costs a pass over the database's documents (TinyDB re-keys its
@@ -193,6 +206,7 @@ class Engine:
             while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 10))):
                 articles = [item for item in batch if isinstance(item, Article)]
                 report.rejected.extend(item for item in batch if isinstance(item, Rejection))
+                report.skipped += sum(isinstance(item, Skipped) for item in batch)
                 self.store.save(articles, report)
                 if progress:
                     progress(len(batch))
@@ -203,6 +217,12 @@ class Engine:
         if removed:
             self.indexes.changed()
         return removed
+
+
+def first_stored(engine: Engine, report: LoadReport, limit: int = 5) -> list[Article]:
+    """The first few articles a load stored, for its summary (ids to /article or remove)."""
+    found = (engine.article(article_id) for article_id in report.article_ids[:limit])
+    return [article for article in found if article is not None]
 
 
 def _newest_first(headers: list[Header]) -> list[Header]:

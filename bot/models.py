@@ -78,6 +78,13 @@ class Rejection:
         return f"{self.where}: {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file in a loaded directory that is not in an article format (README.md is)."""
+
+    where: str
+
+
 @dataclass(slots=True)
 class LoadReport:
     loaded: int = 0
@@ -85,11 +92,13 @@ class LoadReport:
     duplicate: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    skipped: int = 0  # files in directories, not in an article format
 
     def summary(self) -> str:
+        skipped = f", skipped {self.skipped} non-article files" if self.skipped else ""
         return (
             f"loaded {self.loaded}, updated {self.updated}, "
-            f"duplicate {self.duplicate}, rejected {len(self.rejected)}"
+            f"duplicate {self.duplicate}, rejected {len(self.rejected)}{skipped}"
         )
 
 

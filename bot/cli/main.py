@@ -17,7 +17,7 @@ from bot.app import open_engine
 from bot.cli import terminal
 from bot.cli.json_output import answer_to_json, article_to_json
 from bot.config import Settings, SettingsError, load_settings
-from bot.engine import Engine
+from bot.engine import Engine, first_stored
 from bot.ingest.normalize import parse_published
 from bot.ingest.parallel import default_workers
 from bot.storage.atomic import StorageError
@@ -87,13 +87,16 @@ def main() -> None:
 )
 @db_option
 def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path | None) -> None:
-    """Load articles: files, directories, feeds (.xml), HTML pages, .gz, or - for stdin."""
+    """Load articles: files, directories, feeds (.xml), HTML pages, .gz, - for stdin, and
+    http(s) URLs of feeds (their items' pages read too) or pages."""
     engine = _engine(db_path)
     with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
         report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers)
     for rejection in report.rejected:
         click.echo(f"rejected {rejection}", err=True)
     click.echo(report.summary())
+    if report.article_ids:
+        click.echo(terminal.stored_text(first_stored(engine, report), len(report.article_ids)))
     if build_index and (report.loaded or report.updated):
         start = time.perf_counter()
         sentences = engine.index().n_sentences

@@ -73,3 +73,11 @@ def stats_text(stats: Stats) -> str:
         f"published  {_day(stats.oldest)} .. {_day(stats.newest)}\n"
         f"database   {stats.db_path} ({stats.db_bytes / 1e6:.1f} MB)"
     )
+
+
+def stored_text(shown: list[Article], stored: int) -> str:
+    """The first articles a load stored, so one can `newsbot article` or `remove` it."""
+    lines = [listing_line(a.id, a) for a in shown]
+    if stored > len(shown):
+        lines.append(f"  ... and {stored - len(shown)} more")
+    return "\n".join(lines)

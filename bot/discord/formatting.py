@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import discord
@@ -23,9 +24,13 @@ from bot.models import (
     Excerpt,
     LoadReport,
     RecentPage,
+    Rejection,
     RelatedArticle,
     Stats,
 )
+
+if TYPE_CHECKING:
+    from bot.polling import Added
 
 # Discord's documented limits.
 TITLE = 256
@@ -333,21 +338,49 @@ def stats_embed(stats: Stats) -> discord.Embed:
     return embed
 
 
-def load_report_embed(report: LoadReport, filename: str) -> discord.Embed:
-    """What a load did; the first few rejection reasons."""
+def load_report_embed(
+    report: LoadReport, filename: str, loaded: Sequence[Article] = ()
+) -> discord.Embed:
+    """What a load did: the first few articles it stored (with their ids, for /article or
+    /remove) and the first few rejection reasons."""
     ok = report.loaded or report.updated or report.duplicate
     embed = discord.Embed(
         title=fit(f"Loaded {filename}", TITLE),
         description=report.summary(),
         colour=GREEN if ok else ORANGE,
     )
-    if report.rejected:
-        reasons = [f"\u2022 {fit(str(r), REJECTION)}" for r in report.rejected[:MAX_REJECTIONS]]
-        more = len(report.rejected) - MAX_REJECTIONS
+    if loaded:
+        more = len(report.article_ids) - len(loaded)
+        lines = [*map(_listing, loaded), *([f"\u2026 and {more} more"] if more > 0 else [])]
+        embed.add_field(name="Stored", value=_lines(lines, FIELD_VALUE), inline=False)
+    _add_rejections(embed, report.rejected)
+    return embed
+
+
+def _add_rejections(embed: discord.Embed, rejected: Sequence[Rejection]) -> None:
+    if rejected:
+        reasons = [f"\u2022 {fit(str(r), REJECTION)}" for r in rejected[:MAX_REJECTIONS]]
+        more = len(rejected) - MAX_REJECTIONS
         if more > 0:
             reasons.append(f"\u2026 and {more} more")
         embed.add_field(name="Rejected", value="\n".join(reasons), inline=False)
+
+
+def feeds_added_embed(added: Added, filename: str) -> discord.Embed:
+    """What an OPML import did."""
+    embed = discord.Embed(title=fit(f"Imported {filename}", TITLE),
+                          description=added.summary() + ".",
+                          colour=GREEN if added.added else ORANGE)
+    if added.added:
+        lines = [f"\u2022 {link(url, url, 200)}" for url in added.added]
+        embed.add_field(name="Added", value=_lines(lines, FIELD_VALUE), inline=False)
+    _add_rejections(embed, added.rejected)
     return embed
+
+
+def feed_paused_text(feed: dict) -> str:
+    return fit(f"Feed {feed['url']} is paused: {feed['paused']}. An admin can resume it "
+               "with /feeds retry.", CONTENT)
 
 
 def removed_text(article: Article) -> str:
@@ -368,14 +401,31 @@ def channels_text(channel_ids: Iterable[int]) -> str:
 
 
 def feeds_embed(feeds: Sequence[dict]) -> discord.Embed:
+    """Each feed with its health: paused or not, failures, last success and error."""
     lines = (
         f"\u2022 {link(f['url'], f['url'], 200)}"
         + (f" \u2192 <#{f['channel_id']}>" if f.get("channel_id") else "")
+        + "\n" + escape(_feed_health(f))
         for f in feeds
     )
     return discord.Embed(
         title="Feeds",
         description=_lines(lines, DESCRIPTION) if feeds else "No feeds yet: add one with "
-        "`/feeds add`.",
+        "`/feeds add` or `/feeds import`.",
         colour=BLUE,
     )
+
+
+def _feed_health(feed: dict) -> str:
+    parts = [f"{feed.get('items_loaded', 0)} items loaded",
+             f"last success {feed.get('last_success') or 'never'}"]
+    pending = sum(1 for page in (feed.get("pages") or {}).values() if page.get("pending"))
+    if pending:
+        parts.append(f"{pending} stored as summaries until their pages can be read")
+    if feed.get("failures"):
+        parts.append(f"{feed['failures']} failures in a row")
+    if feed.get("last_error"):
+        parts.append(f"last error {clip(feed['last_error'], 200)}")
+    state = f"\u23f8 PAUSED ({clip(feed['paused'], 300)}), /feeds retry resumes it: " \
+        if feed.get("paused") else ""
+    return "  " + state + SEP.join(parts)

@@ -6,16 +6,15 @@ Bad input never raises: every problem is a Rejection saying where (file, "file:l
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from types import ModuleType
+from typing import Any, BinaryIO
 
-from bot.ingest import feed, html
-from bot.ingest import json_articles as jsonfmt
-from bot.ingest import plaintext as text
 from bot.ingest.decoding import is_binary
 from bot.ingest.detect import Format, detect_format
 from bot.ingest.files import (
@@ -28,24 +27,47 @@ from bot.ingest.files import (
     walk,
 )
 from bot.ingest.normalize import quote
-from bot.models import Article, Rejection
+from bot.models import Article, Rejection, Skipped
 
 __all__ = [
     "MAX_FILE_BYTES", "STDIN", "Item", "iter_paths", "parse_bytes", "parse_path",
     "walk",
 ]
 
-Item = Article | Rejection
+Item = Article | Rejection | Skipped
 STDIN_NAME = "<stdin>"
 BINARY = "binary file, not an article format"
 
-_PARSERS: dict[Format, Callable[[bytes, str, datetime], Iterator[Item]]] = {
-    Format.JSON: partial(jsonfmt.parse, lines=False),
-    Format.JSONL: partial(jsonfmt.parse, lines=True),
-    Format.FEED: feed.parse,
-    Format.HTML: html.parse,
-    Format.TEXT: text.parse,
+Parser = Callable[[bytes, str, datetime], Iterator[Item]]
+# Each format's module and the options of its parse(), imported when the format is first
+# met: a broken optional dependency (trafilatura, feedparser) costs only its own format.
+_PARSERS: dict[Format, tuple[str, dict[str, Any]]] = {
+    Format.JSON: ("bot.ingest.json_articles", {"lines": False}),
+    Format.JSONL: ("bot.ingest.json_articles", {"lines": True}),
+    Format.FEED: ("bot.ingest.feed", {}),
+    Format.HTML: ("bot.ingest.html", {}),
+    Format.TEXT: ("bot.ingest.plaintext", {}),
 }
+
+
+class ParserUnavailable(Exception):
+    """A format's parser cannot be imported; the message is the rejection reason."""
+
+
+def module_for(fmt: Format) -> ModuleType:
+    """The module reading ``fmt``; ParserUnavailable when it cannot be imported."""
+    try:
+        return importlib.import_module(_PARSERS[fmt][0])
+    except ImportError as exc:
+        raise ParserUnavailable(
+            f"{fmt} files cannot be read: {quote(str(exc), limit=120)} "
+            "(reinstall newsbot: pip install -c requirements.lock .)"
+        ) from None
+
+
+def parser_for(fmt: Format) -> Parser:
+    """The parse function of ``fmt``; ParserUnavailable when its module cannot import."""
+    return partial(module_for(fmt).parse, **_PARSERS[fmt][1])
 
 
 def parse_bytes(data: bytes, name: str, *, now: datetime | None = None) -> Iterator[Item]:
@@ -59,7 +81,11 @@ def parse_bytes(data: bytes, name: str, *, now: datetime | None = None) -> Itera
     if is_binary(content):
         yield Rejection(name, BINARY)
         return
-    parser = _PARSERS[detect_format(content, inner_name)]
+    try:
+        parser = parser_for(detect_format(content, inner_name))
+    except ParserUnavailable as exc:
+        yield Rejection(name, str(exc))
+        return
     try:
         yield from parser(content, name, now)
     except Exception as exc:  # a third-party parser failing on hostile input ends this file only
@@ -76,7 +102,7 @@ def iter_paths(
     "-" reads ``stdin`` (default: the process's stdin)."""
     now = now or datetime.now(UTC)
     for path in walk(paths):
-        if isinstance(path, Rejection):
+        if isinstance(path, Rejection | Skipped):
             yield path
         else:
             yield from parse_path(path, now, stdin)

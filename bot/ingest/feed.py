@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -13,14 +14,31 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from bot.ingest.markup import html_to_text
-from bot.ingest.normalize import build_article, clean_line
+from bot.ingest.normalize import build_article, clean_line, with_title
 from bot.models import Article, Rejection
 
 DATE_KEYS = ("published_parsed", "updated_parsed", "published", "updated")
 ENTITIES_REFUSED = "XML entity declarations are not allowed (entity expansion attack)"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One feed item's raw fields (url, title, text, published, authors, source)."""
+
+    where: str
+    fields: dict[str, Any]
+
+
 def parse(data: bytes, name: str, now: datetime) -> Iterator[Article | Rejection]:
+    for entry in entries(data, name):
+        if isinstance(entry, Rejection):
+            yield entry
+        else:
+            yield build_article(with_title(entry.fields), where=entry.where, now=now)
+
+
+def entries(data: bytes, name: str) -> Iterator[Entry | Rejection]:
+    """The feed's items as raw fields, or one Rejection for what is not a feed."""
     if _declares_entities(data):
         yield Rejection(name, ENTITIES_REFUSED)
         return
@@ -34,7 +52,7 @@ def parse(data: bytes, name: str, now: datetime) -> Iterator[Article | Rejection
     source = _text(feed.feed, "title")
     home = feed.feed.get("link", "")
     for number, entry in enumerate(feed.entries, 1):
-        yield build_article(_fields(entry, home, source), where=f"{name} entry {number}", now=now)
+        yield Entry(f"{name} entry {number}", _fields(entry, home, source))
 
 
 def _declares_entities(data: bytes) -> bool:

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.models import Rejection
+from bot.ingest.detect import EXTENSIONS
+from bot.models import Rejection, Skipped
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 TOO_LARGE = "file too large (over 64 MiB)"
@@ -22,9 +23,10 @@ class InputError(Exception):
     """A file that cannot be read; the message is the rejection reason."""
 
 
-def walk(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
+def walk(paths: Iterable[str | Path]) -> Iterator[Path | Rejection | Skipped]:
     """Every file to read: files as given (even missing ones, so they get reported), the
-    files under directories, and Path("-") for stdin. Unlistable directories are Rejections."""
+    files in article formats under directories (the others Skipped), and Path("-") for
+    stdin. Unlistable directories are Rejections."""
     for path in paths:
         if str(path) == STDIN:
             yield Path(STDIN)
@@ -32,13 +34,13 @@ def walk(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
             yield from _walk_tree(Path(path))
 
 
-def _walk_tree(top: Path) -> Iterator[Path | Rejection]:
+def _walk_tree(top: Path) -> Iterator[Path | Rejection | Skipped]:
     """Depth-first, in sorted order."""
     pending = [top]
     while pending:
         path = pending.pop()
         if not _is_dir(path):
-            yield path
+            yield path if path == top or _is_article_file(path) else Skipped(str(path))
             continue
         try:
             children = sorted(_listing(path))
@@ -46,6 +48,12 @@ def _walk_tree(top: Path) -> Iterator[Path | Rejection]:
             yield Rejection(str(path), _os_reason(exc))
             continue
         pending.extend(reversed(children))
+
+
+def _is_article_file(path: Path) -> bool:
+    """In a directory: article formats (and their .gz), not Markdown (READMEs are)."""
+    suffix = Path(path.name.lower().removesuffix(".gz")).suffix
+    return suffix in EXTENSIONS and suffix != ".md"
 
 
 def _listing(directory: Path) -> list[Path]:

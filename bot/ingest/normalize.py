@@ -44,6 +44,8 @@ _TYPOGRAPHIC_MARKS = re.compile(
     b"|".join(re.escape(c.encode()) for c in "\u2018\u2019\u201c\u201d\u2013\u2014\u2022")
 )
 _ASCII_NON_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+TITLE_WORDS = 14
 _NUMERIC_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _AUTHOR_SEPARATORS = re.compile(r"\s*[,;&]\s*|\s+and\s+")
 
@@ -238,6 +240,18 @@ def _build(fields: Mapping[str, Any], now: datetime) -> Article:
         added_at=now,
         fingerprint=fingerprint,
     )
+
+
+def with_title(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with a title from the first sentence of the text when it has none (RSS
+    items may lack one): cut at the first sentence end, else after TITLE_WORDS words."""
+    title, text = fields.get("title"), fields.get("text")
+    if (isinstance(title, str) and title.strip()) or not isinstance(text, str):
+        return fields
+    first = _SENTENCE_END.split(clean_line(text), maxsplit=1)[0]
+    words = first.split()
+    short = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
+    return {**fields, "title": short}
 
 
 def _pick(fields: Mapping[str, Any], *keys: str) -> tuple[str, Any]:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bot.ingest import STDIN, Item, parse_path, walk
-from bot.models import Rejection
+from bot.models import Rejection, Skipped
 from bot.processes import cores, in_order
 
 log = logging.getLogger(__name__)
+Entry = Path | Rejection | Skipped  # what ``walk`` gives
 # Starting a worker costs about as much as parsing 20 MB: smaller loads are parsed here.
 PARALLEL_MIN_BYTES = 32 << 20
 
@@ -60,25 +61,25 @@ def iter_paths_parallel(
             yield from _here(entry, now, stdin)
 
 
-def _size(path: Path | Rejection) -> int:
+def _size(path: Entry) -> int:
     try:
         return path.stat().st_size  # type: ignore[union-attr]
     except OSError:
         return 0
 
 
-def _local(entry: Path | Rejection) -> bool:
-    return isinstance(entry, Rejection) or str(entry) == STDIN
+def _local(entry: Entry) -> bool:
+    return isinstance(entry, Rejection | Skipped) or str(entry) == STDIN
 
 
-def _here(entry: Path | Rejection, now: datetime, stdin: BinaryIO | None) -> Iterator[Item]:
-    if isinstance(entry, Rejection):
+def _here(entry: Entry, now: datetime, stdin: BinaryIO | None) -> Iterator[Item]:
+    if isinstance(entry, Rejection | Skipped):
         yield entry
     else:
         yield from parse_path(entry, now, stdin)
 
 
-def _here_only(entry: Path | Rejection, now: datetime, stdin: BinaryIO | None) -> list[Item] | None:
+def _here_only(entry: Entry, now: datetime, stdin: BinaryIO | None) -> list[Item] | None:
     """What cannot go to a worker: a rejection, or stdin."""
     return list(_here(entry, now, stdin)) if _local(entry) else None
 

@@ -15,7 +15,11 @@ def db(tmp_path_factory):
     result = newsbot("load", "--db", str(path), str(SAMPLES))
     assert result.returncode == 0, result.stderr
     count = len(list(SAMPLES.glob("*.txt")))
-    assert result.stdout.strip() == f"loaded {count}, updated 0, duplicate 0, rejected 0"
+    summary, *stored = result.stdout.splitlines()
+    assert summary == f"loaded {count}, updated 0, duplicate 0, rejected 0"
+    # The first few stored, with their ids, so one can `newsbot article ID` at once.
+    assert stored[0].startswith("  - Kim Calls for North Korea") and "[" in stored[0]
+    assert stored[5:] == [f"  ... and {count - 5} more"]
     return path
 
 

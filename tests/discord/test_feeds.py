@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.discord.bot import create_bot
 from bot.engine import Engine
-from bot.ingest.fetch import FeedFetchError, check_url, fetch_feed, is_public
+from bot.ingest.fetch import Fetcher, FetchError, check_url, is_public
 from bot.storage.feeds import TABLE, FeedList
 from bot.storage.store import ArticleStore
 from tests.standin import FakeDiscord, running_bot
@@ -27,6 +27,7 @@ sighting of the translucent amphibians in the valley since 1998. The survey team
 decade of replanting along the riverbanks for the frogs' return.</description></item>
 </channel></rss>"""
 ETAG = '"v1"'
+LOOPBACK = Fetcher(allow_private=True)
 
 
 async def feed(request: web.Request) -> web.Response:
@@ -69,41 +70,41 @@ async def server() -> AsyncIterator[str]:
 
 # -- fetching -----------------------------------------------------------------------------
 async def test_fetch_stores_and_sends_validators(server: str) -> None:
-    first = await fetch_feed(f"{server}/feed.xml", allow_private=True)
+    first = await LOOPBACK.get(f"{server}/feed.xml")
     assert first.body == RSS and first.etag == ETAG
-    again = await fetch_feed(f"{server}/feed.xml", etag=first.etag, allow_private=True)
+    again = await LOOPBACK.get(f"{server}/feed.xml", etag=first.etag)
     assert again.body is None and again.etag == ETAG
 
 
 async def test_redirects_are_followed_at_most_three_times(server: str) -> None:
-    fetched = await fetch_feed(f"{server}/hop/2", allow_private=True)
+    fetched = await LOOPBACK.get(f"{server}/hop/2")
     assert fetched.body == RSS and fetched.url == f"{server}/feed.xml"
-    with pytest.raises(FeedFetchError, match="more than 3 redirects"):
-        await fetch_feed(f"{server}/hop/3", allow_private=True)
+    with pytest.raises(FetchError, match="more than 3 redirects"):
+        await LOOPBACK.get(f"{server}/hop/3")
 
 
 async def test_size_cap_and_http_errors(server: str) -> None:
-    with pytest.raises(FeedFetchError, match="larger than"):
-        await fetch_feed(f"{server}/huge", allow_private=True, max_bytes=10_000)
-    with pytest.raises(FeedFetchError, match="HTTP 404"):
-        await fetch_feed(f"{server}/gone", allow_private=True)
+    with pytest.raises(FetchError, match="too large"):
+        await LOOPBACK.get(f"{server}/huge", max_bytes=10_000)
+    with pytest.raises(FetchError, match="HTTP 404"):
+        await LOOPBACK.get(f"{server}/gone")
 
 
 async def test_private_addresses_are_refused(server: str) -> None:
-    with pytest.raises(FeedFetchError, match="not a public address"):
-        await fetch_feed(f"{server}/feed.xml")
+    with pytest.raises(FetchError, match="not a public address"):
+        await Fetcher().get(f"{server}/feed.xml")
     port = server.rsplit(":", 1)[1]
-    with pytest.raises(FeedFetchError, match="non-public address"):
-        await fetch_feed(f"http://localhost:{port}/feed.xml")
+    with pytest.raises(FetchError, match="non-public address"):
+        await Fetcher().get(f"http://localhost:{port}/feed.xml")
 
 
 def test_url_and_address_checks() -> None:
     for bad in ("file:///etc/passwd", "ftp://example.com/f", "gopher://x", "not a url", ""):
-        with pytest.raises(FeedFetchError):
+        with pytest.raises(FetchError):
             check_url(bad)
     for private in ("http://10.0.0.1/", "http://192.168.1.1/", "http://169.254.169.254/",
                     "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/"):
-        with pytest.raises(FeedFetchError):
+        with pytest.raises(FetchError):
             check_url(private)
         check_url(private, allow_private=True)
     assert str(check_url("https://example.com/rss")) == "https://example.com/rss"
@@ -134,7 +135,7 @@ async def test_poller_loads_announces_and_then_waits_for_changes(
         # Extensions are loaded by name (a fresh module each start), so not isinstance.
         poller = bot.get_cog("FeedsCog")
         assert type(poller).__name__ == "FeedsCog"
-        assert await poller.poll_feed(record) == []  # 304: nothing new, nothing said
+        assert (await poller.poll_feed(record)).new == []  # 304: nothing new, nothing said
         assert len(fd.messages(fd.other_channel_id)) == 1
     assert engine.ask("How many glass frogs were counted?").excerpts[0].citation.url == \
         "https://courier.example/frogs"

@@ -21,7 +21,7 @@ from bot import ingest
 from bot.ingest import feed, parallel
 from bot.ingest.detect import Format, detect_format
 from bot.ingest.parallel import iter_paths_parallel
-from bot.models import Article, Rejection
+from bot.models import Article, Rejection, Skipped
 from tests.support import PROJECT_DIR
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -553,7 +553,8 @@ def test_parallel_parsing_gives_what_sequential_parsing_gives(tmp_path: Path) ->
     parallel = list(iter_paths_parallel(paths, workers=2, stdin=stdin, now=NOW, min_bytes=0))
     assert parallel == sequential
     assert len([i for i in parallel if isinstance(i, Article)]) == 10 + 1 + 40 + 2
-    assert len([i for i in parallel if isinstance(i, Rejection)]) == 4
+    assert len([i for i in parallel if isinstance(i, Rejection)]) == 3
+    assert [i for i in parallel if isinstance(i, Skipped)] == [Skipped(str(tmp_path / "junk.bin"))]
 
 
 def _die(path: Path, now: datetime) -> list[object]:

@@ -10,11 +10,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import fetcher_for
 from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
 from bot.discord.interactions import deferred, respond, say
 from bot.discord.options import ArticleArg
 from bot.discord.permissions import admin_command, admin_group, require_admin
+from bot.engine import first_stored
+from bot.ingest.pages import Pages
+from bot.ingest.web import read_url
+from bot.models import LoadReport
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
@@ -32,14 +37,34 @@ class AdminCog(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
+        self.fetcher = fetcher_for(bot.settings)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         return require_admin(interaction, self.bot.settings.admin_role)
 
     # -- articles --------------------------------------------------------------------------
-    @admin_command("Load articles from a file (text, JSON, JSONL, feed, HTML)")
-    @app_commands.describe(file="The file to load")
-    async def load(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    @admin_command("Load articles from a file or a URL (text, JSON, JSONL, feed, HTML page)")
+    @app_commands.describe(file="The file to load", url="Or a feed's or a page's http(s) URL")
+    async def load(
+        self, interaction: discord.Interaction, file: discord.Attachment | None = None,
+        url: str | None = None,
+    ) -> None:
+        if (file is None) == (url is None):
+            raise UserFacingError("Give me either a file or a url, not both and not neither.")
+        if file is not None:
+            name, report = file.filename, await self._load_file(interaction, file)
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            name = url.strip()  # type: ignore[union-attr]
+            items = await read_url(name, Pages(self.fetcher, self.bot.settings.page_pause_seconds))
+            report = await asyncio.to_thread(self.bot.engine.load_items, items)
+        log.info("user %s loaded %s: %s", interaction.user.id, name, report.summary())
+        shown = await asyncio.to_thread(first_stored, self.bot.engine, report)
+        await respond(interaction, render.load_report_embed(report, name, shown))
+
+    async def _load_file(
+        self, interaction: discord.Interaction, file: discord.Attachment
+    ) -> LoadReport:
         limit = min(self.bot.settings.max_upload_bytes, interaction.filesize_limit)
         if file.size > limit:
             raise UserFacingError(render.too_big_text(file.size, limit))
@@ -47,9 +72,7 @@ class AdminCog(commands.Cog):
         data = await file.read()
         if len(data) > limit:
             raise UserFacingError(render.too_big_text(len(data), limit))
-        report = await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename)
-        log.info("user %s loaded %s: %s", interaction.user.id, file.filename, report.summary())
-        await respond(interaction, render.load_report_embed(report, file.filename))
+        return await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename)
 
     @admin_command("Remove an article")
     @app_commands.describe(article="Start typing a title")

@@ -1,38 +1,41 @@
-"""RSS/Atom feeds: /feeds add|remove|list for admins, and the poller that loads them."""
+"""RSS/Atom feeds: /feeds add|remove|list|retry|import for admins, and the poller that
+loads them."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.app import fetcher_for, poller_for
 from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
 from bot.discord.interactions import respond
 from bot.discord.permissions import admin_group, require_admin
-from bot.ingest.fetch import FeedFetchError, check_url, fetch_feed
-from bot.models import Article
+from bot.polling import PollResult, add_feeds, import_opml
 from bot.storage.settings import Record
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
 
 log = logging.getLogger(__name__)
+OPML_MAX_BYTES = 1024 * 1024
+
 
 class FeedsCog(commands.Cog):
     """The feed commands, and every ``feed_interval_minutes`` a poll that loads each feed's
-    new items and announces them."""
+    new items and announces them (and a feed paused after too many failures)."""
 
     feeds_group = admin_group("feeds", "RSS/Atom feeds I load articles from")
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.feeds = bot.feeds
+        self.fetcher = fetcher_for(bot.settings)
+        self.poller = poller_for(bot.settings, bot.engine, bot.feeds)
         self.interval = bot.settings.feed_interval_minutes
         if self.interval > 0:
             self.poll.change_interval(minutes=self.interval)
@@ -46,46 +49,43 @@ class FeedsCog(commands.Cog):
 
     @tasks.loop(minutes=30)
     async def poll(self) -> None:
-        for feed in await self.feeds.all():
-            try:
-                await self.poll_feed(feed)
-            except FeedFetchError as exc:
-                log.warning("feed %s: %s", feed.get("url"), exc)
-            except Exception:
-                log.exception("feed %s failed", feed.get("url"))
+        try:
+            results = await self.poller.poll_all()
+        except Exception:
+            log.exception("polling the feeds failed")
+            return
+        for result in results:
+            await self._tell(result)
 
     @poll.before_loop
     async def _until_ready(self) -> None:
         await self.bot.wait_until_ready()
 
-    async def poll_feed(self, feed: Record) -> list[Article]:
-        """Fetch one feed, load what is new, announce it; returns the new articles."""
-        fetched = await fetch_feed(
-            feed["url"], etag=feed.get("etag"), modified=feed.get("modified"),
-            allow_private=self.bot.settings.feed_allow_private,
-        )
-        if fetched.body is None:
-            return []
-        started = datetime.now(UTC)
-        engine = self.bot.engine
-        report = await asyncio.to_thread(engine.load_bytes, fetched.body, fetched.url)
-        await self.feeds.remember(feed, fetched.etag, fetched.modified)
-        log.info("feed %s: %s", feed["url"], report.summary())
-        found = await asyncio.to_thread(lambda: [engine.article(i) for i in report.article_ids])
-        new = [a for a in found if a is not None and a.added_at >= started]
-        if new:
-            await self._announce(feed, new)
-        return new
+    async def poll_feed(self, feed: Record) -> PollResult:
+        """Poll one feed and say what it brought."""
+        result = await self.poller.poll(feed)
+        await self._tell(result)
+        return result
 
-    async def _announce(self, feed: Record, articles: list[Article]) -> None:
+    async def _tell(self, result: PollResult) -> None:
+        url = result.feed["url"]
+        if result.error:
+            log.warning("feed %s: %s", url, result.error)
+        else:
+            log.info("feed %s: %s", url, result.report.summary())
+        if result.new:
+            await self._send(result.feed, embed=render.announce_embed(url, result.new))
+        if result.paused:
+            await self._send(result.feed, content=render.feed_paused_text(result.paused))
+
+    async def _send(self, feed: Record, **message: object) -> None:
         channel = self.bot.get_channel(feed.get("channel_id") or 0)
         if not isinstance(channel, discord.abc.Messageable):
             return
-        embed = render.announce_embed(feed["url"], articles)
         try:
-            await channel.send(embed=embed, allowed_mentions=render.NO_MENTIONS)
+            await channel.send(**message, allowed_mentions=render.NO_MENTIONS)  # type: ignore[arg-type]
         except discord.HTTPException as exc:
-            log.warning("could not announce feed %s in %s: %s", feed["url"], channel, exc)
+            log.warning("could not post about feed %s in %s: %s", feed["url"], channel, exc)
 
     # -- commands --------------------------------------------------------------------------
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
@@ -97,13 +97,11 @@ class FeedsCog(commands.Cog):
         self, interaction: discord.Interaction, url: str,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        try:
-            check_url(url, self.bot.settings.feed_allow_private)
-        except FeedFetchError as exc:
-            raise UserFacingError(f"I can't use that feed: {exc}.") from None
-        channel_id = channel.id if channel else None
-        if not await self.feeds.add(interaction.guild_id or 0, url.strip(), channel_id):
-            raise UserFacingError("That feed is already on the list.")
+        added = await add_feeds(self.feeds, self.fetcher, interaction.guild_id or 0,
+                                [("", url.strip())], channel.id if channel else None)
+        if added.rejected:
+            reason = added.rejected[0].reason.removeprefix(f"{url.strip()}: ")
+            raise UserFacingError(f"I can't add that feed: {reason}.")
         log.info("user %s added feed %s", interaction.user.id, url)
         await self._show_feeds(interaction)
 
@@ -115,7 +113,35 @@ class FeedsCog(commands.Cog):
         log.info("user %s removed feed %s", interaction.user.id, url)
         await self._show_feeds(interaction)
 
-    @feeds_group.command(name="list", description="The feeds of this server")
+    @feeds_group.command(name="retry", description="Resume a paused feed and poll it now")
+    @app_commands.describe(url="The feed's URL, as listed by /feeds list")
+    async def feeds_retry(self, interaction: discord.Interaction, url: str) -> None:
+        guild_id = interaction.guild_id or 0
+        if not await self.feeds.retry(guild_id, url.strip()):
+            raise UserFacingError("That feed isn't on the list (see /feeds list).")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        log.info("user %s retried feed %s", interaction.user.id, url)
+        [feed] = [f for f in await self.feeds.of_guild(guild_id) if f["url"] == url.strip()]
+        await self.poll_feed(feed)
+        await self._show_feeds(interaction)
+
+    @feeds_group.command(name="import", description="Add every feed of an OPML file")
+    @app_commands.describe(file="An OPML file (feed readers export one)",
+                           channel="Announce new articles here")
+    async def feeds_import(
+        self, interaction: discord.Interaction, file: discord.Attachment,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        if file.size > OPML_MAX_BYTES:
+            raise UserFacingError(render.too_big_text(file.size, OPML_MAX_BYTES))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        added = await import_opml(self.feeds, self.fetcher, interaction.guild_id or 0,
+                                  await file.read(), file.filename,
+                                  channel.id if channel else None)
+        log.info("user %s imported %s: %s", interaction.user.id, file.filename, added.summary())
+        await respond(interaction, render.feeds_added_embed(added, file.filename))
+
+    @feeds_group.command(name="list", description="The feeds of this server, with their health")
     async def feeds_list(self, interaction: discord.Interaction) -> None:
         await self._show_feeds(interaction)
 
