@@ -6,7 +6,7 @@ import logging
 
 from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
 from bot.engine import Engine
-from bot.ingest.fetch import Fetcher
+from bot.ingest.web.fetch import Fetcher
 from bot.polling import Poller
 from bot.storage.feeds import FeedList
 from bot.storage.store import ArticleStore

@@ -18,9 +18,9 @@ from bot import ingest
 from bot.answering.compose import closest_articles, compose
 from bot.answering.query import Corrector, analyse
 from bot.answering.weights import MIN_CONFIDENCE
-from bot.ingest.fetch import Fetcher
 from bot.ingest.parallel import iter_paths_parallel
-from bot.ingest.web import is_url, read_urls
+from bot.ingest.web.fetch import Fetcher
+from bot.ingest.web.urls import is_url, read_urls
 from bot.models import (
     Answer,
     Article,

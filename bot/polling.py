@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.engine import Engine
-from bot.ingest.fetch import ACCEPT_FEED, Fetcher, FetchError
-from bot.ingest.opml import feed_urls
-from bot.ingest.pages import PAUSE_S, Pages
-from bot.ingest.web import read_feed
+from bot.ingest.formats.opml import feed_urls
+from bot.ingest.web.fetch import ACCEPT_FEED, Fetcher, FetchError
+from bot.ingest.web.pages import PAUSE_S, Pages
+from bot.ingest.web.urls import read_feed
 from bot.models import Article, LoadReport, Rejection
 from bot.storage.feeds import FeedList
 from bot.storage.settings import Record

@@ -42,11 +42,11 @@ Parser = Callable[[bytes, str, datetime], Iterator[Item]]
 # Each format's module and the options of its parse(), imported when the format is first
 # met: a broken optional dependency (trafilatura, feedparser) costs only its own format.
 _PARSERS: dict[Format, tuple[str, dict[str, Any]]] = {
-    Format.JSON: ("bot.ingest.json_articles", {"lines": False}),
-    Format.JSONL: ("bot.ingest.json_articles", {"lines": True}),
-    Format.FEED: ("bot.ingest.feed", {}),
-    Format.HTML: ("bot.ingest.html", {}),
-    Format.TEXT: ("bot.ingest.plaintext", {}),
+    Format.JSON: ("bot.ingest.formats.json_articles", {"lines": False}),
+    Format.JSONL: ("bot.ingest.formats.json_articles", {"lines": True}),
+    Format.FEED: ("bot.ingest.formats.feed", {}),
+    Format.HTML: ("bot.ingest.formats.html", {}),
+    Format.TEXT: ("bot.ingest.formats.plaintext", {}),
 }
 
 

@@ -16,7 +16,7 @@ FAILURES_TO_PAUSE = 10
 class FeedList:
     """Feed records: {"url", "guild_id", "channel_id" (announcements), "etag", "modified",
     "last_success", "last_error", "failures" (in a row), "items_loaded", "paused" (why, or
-    None), "pages" (link -> page state, see bot.ingest.web)}."""
+    None), "pages" (link -> page state, see bot.ingest.web.urls)}."""
 
     def __init__(self, table: SettingsTable) -> None:
         self._table = table

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.discord.bot import create_bot
 from bot.engine import Engine
-from bot.ingest.fetch import Fetcher, FetchError, check_url, is_public
+from bot.ingest.web.fetch import Fetcher, FetchError, check_url, is_public
 from bot.storage.feeds import TABLE, FeedList
 from bot.storage.store import ArticleStore
 from tests.standin import FakeDiscord, running_bot

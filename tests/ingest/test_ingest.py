@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import ingest
-from bot.ingest import feed, parallel
+from bot.ingest import parallel
 from bot.ingest.detect import Format, detect_format
+from bot.ingest.formats import feed
 from bot.ingest.parallel import iter_paths_parallel
 from bot.models import Article, Rejection, Skipped
 from tests.support import PROJECT_DIR

@@ -17,8 +17,8 @@ from bot.discord.interactions import deferred, respond, say
 from bot.discord.options import ArticleArg
 from bot.discord.permissions import admin_command, admin_group, require_admin
 from bot.engine import first_stored
-from bot.ingest.pages import Pages
-from bot.ingest.web import read_url
+from bot.ingest.web.pages import Pages
+from bot.ingest.web.urls import read_url
 from bot.models import LoadReport
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ from typing import Any
 
 from bot.ingest import Item, ParserUnavailable, module_for
 from bot.ingest.detect import Format, detect_format
-from bot.ingest.fetch import ACCEPT_ANY, PAGE_MAX_BYTES, Fetcher, FetchError
 from bot.ingest.normalize import (
     build_article,
     clean_line,
@@ -24,7 +23,8 @@ from bot.ingest.normalize import (
     content_fingerprint,
     with_title,
 )
-from bot.ingest.pages import Pages
+from bot.ingest.web.fetch import ACCEPT_ANY, PAGE_MAX_BYTES, Fetcher, FetchError
+from bot.ingest.web.pages import Pages
 from bot.models import Rejection
 
 MIN_WORDS = 80  # fewer words than this in a feed item: a teaser, its page is read

@@ -13,7 +13,7 @@ import defusedxml.ElementTree as safe_xml
 import feedparser
 from defusedxml import DefusedXmlException
 
-from bot.ingest.markup import html_to_text
+from bot.ingest.formats.markup import html_to_text
 from bot.ingest.normalize import build_article, clean_line, with_title
 from bot.models import Article, Rejection
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.pages import Pages
-from bot.ingest.web import read_url
+from bot.ingest.web.fetch import Fetcher, FetchError
+from bot.ingest.web.pages import Pages
+from bot.ingest.web.urls import read_url
 from bot.polling import Poller, import_opml
 from bot.storage.feeds import FAILURES_TO_PAUSE, TABLE, FeedList
 from tests.newsweb import BOILERPLATE, NewsSite, serving, story_text

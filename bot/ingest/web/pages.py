@@ -11,7 +11,7 @@ from urllib.robotparser import RobotFileParser
 
 from yarl import URL
 
-from bot.ingest.fetch import ACCEPT_PAGE, PAGE_MAX_BYTES, PRODUCT, Fetched, Fetcher, FetchError
+from bot.ingest.web.fetch import ACCEPT_PAGE, PAGE_MAX_BYTES, PRODUCT, Fetched, Fetcher, FetchError
 
 IN_FLIGHT = 4
 PAUSE_S = 1.0
