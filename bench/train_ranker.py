@@ -32,15 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
+from bot.answering import features  # noqa: E402
 from bot.answering.compose import pick  # noqa: E402
 from bot.answering.query import Corrector, analyse  # noqa: E402
 from bot.answering.rank import Hit  # noqa: E402
+from bot.answering.relevance import shown_probability, story_coverage  # noqa: E402
 from bot.answering.retrieve import first_stage  # noqa: E402
-from bot.engine import features  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
 PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
 MAX_HIDDEN = 0.0  # abstentions may hide at most this share of questions answered right
+MAX_SHOWN_LOSS = 0.0  # quoting fewer stories may lose none of the questions right at 3
 WEIGHTS_FILE = ROOT / "bot" / "answering" / "weights.py"
 
 
@@ -55,6 +57,7 @@ class Question:
     windows: np.ndarray
     stories: np.ndarray
     sentences: list[str]
+    coverage: np.ndarray  # per candidate: how much of the question its story holds
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
 
@@ -76,6 +79,7 @@ def collect(engine, questions: list[dict]) -> list[Question]:
             .reshape(-1, 4),
             np.array([index.article_story[c.article] for c in candidates], int),
             [index.sentence_text(c.sentence) for c in candidates],
+            story_coverage(query, index, np.array([c.article for c in candidates], int)),
             len(query.unknown_names),
             any(a in corpus for a in answers),
         ))
@@ -122,24 +126,79 @@ def fit_model(questions: list[Question]) -> Model:
     return Model(fit(questions), fit(questions, same_story=True))
 
 
-def outcomes(questions: list[Question], model: Model | None) -> np.ndarray:
-    """Per question: the best score, right at 1, right at 3 (the excerpts ``answer.pick``
-    would cite); ``None`` keeps the first stage's order."""
+class Shown(NamedTuple):
+    """The rule quoting an excerpt after the first: its fit and threshold."""
+
+    fit: dict[str, float]
+    threshold: float
+
+
+def picked(q: Question, model: Model | None, shown: Shown | None) -> list[tuple[Hit, int]]:
+    """The excerpts ``compose.pick`` would cite, each with its candidate's row in ``q``;
+    ``model`` None keeps the first stage's order, ``shown`` None quotes every story."""
+    scores, passages = np.zeros((2, len(q.x))) if model is None else (q.x @ np.c_[model]).T
+    order = np.argsort(-scores, kind="stable").tolist()
+    hits = [Hit(*q.windows[i].tolist(), float(scores[i]), float(passages[i])) for i in order]
+    story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
+    at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
+    sentences = dict(zip(at, q.sentences, strict=True))
+    coverage = dict(zip(q.windows[:, 3].tolist(), q.coverage.tolist(), strict=True))
+
+    def keep(hit: Hit) -> bool:
+        return shown is None or bool(shown_probability(
+            np.float64(hits[0].score - hit.score), np.float64(coverage[hit.article]), shown.fit
+        ) >= shown.threshold)
+
+    chosen = pick(hits, story.__getitem__, lambda hit: sentences[hit.sentence], keep)
+    return [(hit, at[hit.sentence]) for hit in chosen]
+
+
+def outcomes(questions: list[Question], model: Model | None, shown: Shown | None = None
+             ) -> np.ndarray:
+    """Per question: the best score, right at 1, right at 3, excerpts shown."""
     rows = []
     for q in questions:
         if not len(q.x):
-            rows.append((-np.inf, False, False))
+            rows.append((-np.inf, False, False, 0))
             continue
-        scores, passages = np.zeros((2, len(q.x))) if model is None else (q.x @ np.c_[model]).T
-        order = np.argsort(-scores, kind="stable").tolist()
-        hits = [Hit(*q.windows[i].tolist(), float(scores[i]), float(passages[i])) for i in order]
-        story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
-        at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
-        sentences = dict(zip(at, q.sentences, strict=True))
-        chosen = pick(hits, story.__getitem__, lambda hit, texts=sentences: texts[hit.sentence])
-        right = q.right[[at[hit.sentence] for hit in chosen]]
-        rows.append((chosen[0].score, right[0], right.any()))
+        chosen = picked(q, model, shown)
+        right = q.right[[row for _hit, row in chosen]]
+        rows.append((chosen[0][0].score, right[0], right.any(), len(chosen)))
     return np.array(rows, float)
+
+
+def logistic(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Weights of a logistic regression of ``y`` on the columns of ``a`` (Newton steps)."""
+    w = np.zeros(a.shape[1])
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-a @ w))
+        w -= np.linalg.solve((a * (p * (1 - p))[:, None]).T @ a + 1e-6 * np.eye(len(w)),
+                             a.T @ (p - y))
+    return w
+
+
+def fit_shown(questions: list[Question], model: Model) -> Shown:
+    """The quoting rule: a logistic fit of 'holds the answer' for every excerpt after the
+    first that quoting every story would show, on its score gap to the best and its
+    story's coverage of the question; the threshold is the highest that hides at most
+    ``MAX_SHOWN_LOSS`` of the questions right at 3."""
+    rows = []
+    for q in questions:
+        if not len(q.x):
+            continue
+        chosen = picked(q, model, None)
+        best = chosen[0][0].score
+        rows += [(best - hit.score, q.coverage[row], q.right[row]) for hit, row in chosen[1:]]
+    data = np.array(rows, float)
+    w = logistic(np.c_[data[:, :2], np.ones(len(data))], data[:, 2])
+    fit = {"score_gap": float(w[0]), "coverage": float(w[1]), "bias": float(w[2])}
+    everything = outcomes(questions, model)[:, 2].mean()
+    threshold = 0.0
+    for candidate in np.round(np.linspace(0.0, 0.5, 101), 3):
+        kept = outcomes(questions, model, Shown(fit, float(candidate)))[:, 2].mean()
+        if everything - kept <= MAX_SHOWN_LOSS:
+            threshold = float(candidate)
+    return Shown(fit, threshold)
 
 
 def calibrate(questions: list[Question], model: Model) -> dict[str, float]:
@@ -148,12 +207,7 @@ def calibrate(questions: list[Question], model: Model) -> dict[str, float]:
     usable = np.isfinite(results[:, 0])
     unknown = np.array([q.unknown_names for q in questions], float)
     a = np.c_[results[usable, 0], unknown[usable], np.ones(usable.sum())]
-    y = results[usable, 2]
-    w = np.zeros(3)
-    for _ in range(30):
-        p = 1 / (1 + np.exp(-a @ w))
-        w -= np.linalg.solve((a * (p * (1 - p))[:, None]).T @ a + 1e-6 * np.eye(3),
-                             a.T @ (p - y))
+    w = logistic(a, results[usable, 2])
     return {"best_score": w[0], "unknown_names": w[1], "bias": w[2]}
 
 
@@ -190,7 +244,7 @@ def choose_threshold(questions: list[Question], model: Model, fit: dict) -> floa
     return best
 
 
-def write(model: Model, fit: dict[str, float], threshold: float) -> None:
+def write(model: Model, fit: dict[str, float], threshold: float, shown: Shown) -> None:
     def entries(pairs) -> str:
         return "".join(f'    "{name}": {value:.6f},\n' for name, value in pairs)
 
@@ -203,6 +257,8 @@ def write(model: Model, fit: dict[str, float], threshold: float) -> None:
         f"WEIGHTS = {{\n{entries(zip(features.NAMES, model.stories, strict=True))}}}\n"
         f"PASSAGE_WEIGHTS = {{\n{entries(zip(features.NAMES, model.passages, strict=True))}}}\n"
         f"CONFIDENCE = {{\n{entries(fit.items())}}}\n"
+        f"SHOWN = {{\n{entries(shown.fit.items())}}}\n"
+        f"SHOW_THRESHOLD = {shown.threshold}\n"
         f"MIN_CONFIDENCE = {threshold}\n"
     )
 
@@ -219,14 +275,20 @@ def main() -> None:
         "even": [c for c, q in zip(collected, questions, strict=True) if iso_week(q) % 2 == 0],
         "odd": [c for c, q in zip(collected, questions, strict=True) if iso_week(q) % 2 == 1],
     }
-    print(f"{'fitted on':<10} {'scored on':<10} {'hit@1':>6} {'hit@3':>6}  first stage @1 @3")
-    fitted = {}
+    print(f"{'fitted on':<10} {'scored on':<10} {'hit@1':>6} {'hit@3':>6}  first stage @1 @3"
+          "  | fewer excerpts: hit@1 hit@3 shown (every story: shown)")
+    fitted, quoting = {}, {}
     for train, test in (("even", "odd"), ("odd", "even")):
         fitted[train] = fit_model(halves[train])
-        _, h1, h3 = outcomes(halves[test], fitted[train]).mean(0)
-        _, b1, b3 = outcomes(halves[test], None).mean(0)
-        print(f"{train:<10} {test:<10} {h1:6.3f} {h3:6.3f}  {b1:6.3f} {b3:6.3f}")
-    model = fitted["even"]
+        quoting[train] = fit_shown(halves[train], fitted[train])
+        every = outcomes(halves[test], fitted[train])
+        fewer = outcomes(halves[test], fitted[train], quoting[train])
+        b1, b3 = outcomes(halves[test], None).mean(0)[1:3]
+        print(f"{train:<10} {test:<10} {every[:, 1].mean():6.3f} {every[:, 2].mean():6.3f}  "
+              f"{b1:6.3f} {b3:6.3f}  | {fewer[:, 1].mean():6.3f} {fewer[:, 2].mean():6.3f} "
+              f"{fewer[:, 3].mean():5.2f} ({every[:, 3].mean():.2f})")
+    model, shown = fitted["even"], quoting["even"]
+    print(f"quoting rule fitted on even weeks: {shown.fit}, threshold {shown.threshold}")
     calibration = calibrate(halves["even"], model)
     threshold = choose_threshold(halves["even"], model, calibration)
     print(f"confidence threshold chosen on even weeks: {threshold}")
@@ -238,7 +300,7 @@ def main() -> None:
     for name, story_weight, passage_weight in zip(features.NAMES, *model, strict=True):
         print(f"  {name:<26} {story_weight:+8.4f} {passage_weight:+9.4f}")
     if args.write:
-        write(model, calibration, threshold)
+        write(model, calibration, threshold, shown)
         print(f"written to {WEIGHTS_FILE.relative_to(ROOT)}")
 
 

@@ -11,7 +11,9 @@ import numpy as np
 
 from bot.answering.query import Query
 from bot.answering.rank import Hit, rank
+from bot.answering.relevance import shown_rule
 from bot.answering.retrieve import MAX_EXCERPT_CHARS, top_k
+from bot.answering.spans import answer_span, asked_kind
 from bot.answering.weights import CONFIDENCE
 from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.search.analysis import WORD_RE, stem, terms, words
@@ -37,8 +39,12 @@ def compose(query: Query, index: Index, min_confidence: float) -> Answer:
         hits,
         lambda article: int(index.article_story[article]),
         lambda hit: index.sentence_text(hit.sentence),
+        shown_rule(query, index, hits),
     )
-    excerpts = tuple(_excerpt(query, index, hit) for hit in chosen)
+    if query.newest:  # "the latest on ...": the newest of the reports about it first
+        chosen.sort(key=lambda hit: -int(index.article_day[hit.article]))
+    kind = asked_kind(query.text)
+    excerpts = tuple(_excerpt(query, index, hit, kind) for hit in chosen)
     cited = {hit.article for hit in chosen}
     related = closest_articles(
         query, index, exclude=cited, limit=MAX_RELATED, like=[index.articles[a] for a in cited]
@@ -55,14 +61,19 @@ def answer_confidence(query: Query, best: Hit) -> float:
 
 
 def pick(
-    hits: Sequence[Hit], story: Callable[[int], int], sentence: Callable[[Hit], str]
+    hits: Sequence[Hit],
+    story: Callable[[int], int],
+    sentence: Callable[[Hit], str],
+    shown: Callable[[Hit], bool] = lambda hit: True,
 ) -> list[Hit]:
     """Up to three excerpts from different stories, the stories in order of their best
     score, each quoted at the passage its ``passage`` score prefers. A syndicated copy of a
     cited story (same ``story``, another article) is not quoted again, nor a passage whose
     matched ``sentence`` is word for word one already quoted (an updated version of a
     report under another URL). Only when fewer stories match does a second passage of a
-    cited article (never overlapping) fill in."""
+    cited article (never overlapping) fill in. After the first story, only hits that
+    ``shown`` accepts are quoted (a story ranked as its best hit): no padding with stories
+    that are not about the question."""
     quoted: dict[int, Hit] = {}
     for hit in hits:
         key = story(hit.article)
@@ -76,7 +87,7 @@ def pick(
 
     for hit in hits:
         passage = quoted.pop(story(hit.article), None)
-        if passage is not None and not repeats(passage):
+        if passage is not None and (not chosen or shown(hit)) and not repeats(passage):
             chosen.append(replace(passage, score=hit.score))  # ranked as its story
             if len(chosen) == MAX_EXCERPTS:
                 return chosen
@@ -87,17 +98,19 @@ def pick(
             story(hit.article) != story(c.article)
             or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
             for c in chosen
-        ) and not repeats(hit):
+        ) and shown(hit) and not repeats(hit):
             chosen.append(hit)
     return sorted(chosen, key=lambda hit: -hit.score)
 
 
-def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
+def _excerpt(query: Query, index: Index, hit: Hit, kind: str | None) -> Excerpt:
     article = index.articles[hit.article]
     text = _clip(" ".join(hit.text(index).split()))
     copies = int(np.count_nonzero(index.article_story == index.article_story[hit.article]))
+    highlights = highlight_spans(query, text)
     return Excerpt(
-        text, highlight_spans(query, text), citation(article), round(hit.score, 4), copies - 1
+        text, highlights, citation(article), round(hit.score, 4), copies - 1,
+        answer_span(kind, text, query.text, highlights),
     )
 
 

@@ -25,6 +25,7 @@ from bot.models import (
     RecentPage,
     RelatedArticle,
     Stats,
+    marks,
 )
 
 # Discord's documented limits.
@@ -124,16 +125,18 @@ def day(value: datetime | None, style: str = "d") -> str:
 
 
 def marked(excerpt: Excerpt, limit: int) -> str:
-    """The excerpt escaped, question words in bold, within ``limit`` characters."""
+    """The excerpt escaped, question words in bold, the answer underlined bold, within
+    ``limit`` characters."""
     raw = re.sub(r"\s", " ", excerpt.text)  # one line; same length, so spans stay valid
 
     def render(shown: str) -> str:
         visible = len(shown) if shown == raw else len(shown) - 1  # minus the ellipsis
         out, cursor = [], 0
-        for start, end in sorted(excerpt.highlights):
+        for start, end, is_answer in marks(excerpt):
             if start < cursor or end > visible or start >= end:
                 continue
-            out += [escape(shown[cursor:start]), "**", escape(shown[start:end]), "**"]
+            style = "__**" if is_answer else "**"
+            out += [escape(shown[cursor:start]), style, escape(shown[start:end]), style[::-1]]
             cursor = end
         out.append(escape(shown[cursor:]))
         return "".join(out)

@@ -39,6 +39,16 @@ def test_ask_json_contract(db):
         assert set(related) >= {"article_id", "title", "url", "published"}
 
 
+def test_ask_marks_the_answer_in_json_and_in_the_terminal(db):
+    question = "How many jobs is Brightloop cutting?"
+    answer = json.loads(newsbot("ask", "--json", "--db", str(db), question).stdout)
+    assert answer["excerpts"][0]["answer"] == "1,800"
+    assert all("Brightloop" in e["title"] for e in answer["excerpts"])  # no padding
+    assert "__1,800__" in newsbot("ask", "--db", str(db), question).stdout
+    kim = json.loads(newsbot("ask", "--json", "--db", str(db), "What did Kim call for?").stdout)
+    assert kim["excerpts"][0]["answer"] is None  # no single span answers "what did..."
+
+
 def test_ask_reads_plain_and_json_lines_from_stdin(db):
     stdin = (
         "Who won the Continental Cup final?\n\n"

@@ -120,6 +120,14 @@ def test_answer_embed_quotes_bolds_and_cites() -> None:
     assert_within_limits(embed)
 
 
+def test_the_answer_is_underlined_bold_and_question_words_stay_bold() -> None:
+    text = "Kim called for 1,800 more missiles a year."
+    answer = Answer("How many missiles did Kim want?", True,
+                    (excerpt(text, answer_span=(15, 20)),), (), 0.9)
+    description = render.answer_embed(answer).description
+    assert "> **Kim** called for __**1,800**__ more **missile**s a year." in description
+
+
 def test_answer_embed_escapes_article_and_question_text() -> None:
     cite = citation(title=NASTY, url="javascript:alert(1)", source=NASTY)
     answer = Answer(NASTY, True, (excerpt(NASTY, cite=cite),), (), 0.9)
