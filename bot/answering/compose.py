@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from bot.answering.followup import is_new_topic, prefer, with_context
 from bot.answering.query import Query
 from bot.answering.rank import Hit, rank
 from bot.answering.relevance import shown_rule
@@ -29,12 +30,41 @@ RELATED_TITLE_TERMS = 8  # of the cited titles' words, how many join the related
 TITLE_TERM_WEIGHT = 0.5  # each such word's weight there, per cited title holding it
 
 
-def compose(query: Query, index: Index, min_confidence: float) -> Answer:
+def compose(
+    query: Query, index: Index, min_confidence: float, previous: Query | None = None
+) -> Answer:
+    """The answer to ``query``; ``previous`` is the question it follows up (a reply to an
+    answer), whose words and cited stories it is asked with unless it is a new topic."""
+    preferred: set[int] = set()
+    if previous is not None:
+        cited = {hit.article for hit in _chosen(previous, index, min_confidence, set())[0]}
+        alone = rank(query, index)
+        if not is_new_topic(query, index, cited, alone[0].article if alone else None):
+            query, preferred = with_context(query, previous), cited
+    chosen, confidence = _chosen(query, index, min_confidence, preferred)
+    if not chosen:
+        related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
+        return Answer(query.text, False, (), related, confidence)
+    kind = asked_kind(query.text)
+    excerpts = tuple(_excerpt(query, index, hit, kind) for hit in chosen)
+    cited = {hit.article for hit in chosen}
+    related = closest_articles(
+        query, index, exclude=cited, limit=MAX_RELATED, like=[index.articles[a] for a in cited]
+    )
+    return Answer(query.text, True, excerpts, related, confidence)
+
+
+def _chosen(
+    query: Query, index: Index, min_confidence: float, preferred: set[int]
+) -> tuple[list[Hit], float]:
+    """The hits to quote (none when not confident enough) and the confidence; the stories
+    of ``preferred`` articles rank higher."""
     hits = rank(query, index)
     confidence = answer_confidence(query, hits[0]) if hits else 0.0
     if confidence < min_confidence:
-        related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
-        return Answer(query.text, False, (), related, confidence)
+        return [], confidence
+    if preferred:
+        hits = prefer(hits, index, preferred)
     chosen = pick(
         hits,
         lambda article: int(index.article_story[article]),
@@ -43,13 +73,7 @@ def compose(query: Query, index: Index, min_confidence: float) -> Answer:
     )
     if query.newest:  # "the latest on ...": the newest of the reports about it first
         chosen.sort(key=lambda hit: -int(index.article_day[hit.article]))
-    kind = asked_kind(query.text)
-    excerpts = tuple(_excerpt(query, index, hit, kind) for hit in chosen)
-    cited = {hit.article for hit in chosen}
-    related = closest_articles(
-        query, index, exclude=cited, limit=MAX_RELATED, like=[index.articles[a] for a in cited]
-    )
-    return Answer(query.text, True, excerpts, related, confidence)
+    return chosen, confidence
 
 
 def answer_confidence(query: Query, best: Hit) -> float:

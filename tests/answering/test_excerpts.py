@@ -122,3 +122,20 @@ def test_the_answer_span_is_new_to_the_question_and_near_its_words(question, tex
             if w in text.lower()]
     span = answer_span(asked_kind(question), text, question, near)
     assert (text[span[0]:span[1]] if span else None) == answer
+
+
+def test_a_follow_up_is_asked_about_the_previous_answer_s_story(shared_words):
+    reply = shared_words.ask("How much did it cost?", ASKED,
+                             previous="When did the Orvane museum reopen?")
+    assert reply.excerpts[0].citation.url.endswith("/orvane-museum")
+    assert reply.excerpts[0].answer == "$12 million"
+    assert reply.question == "How much did it cost?"
+    alone = shared_words.ask("How much did it cost?", ASKED)
+    assert len({e.citation.url for e in alone.excerpts}) > 1  # "cost" is in every story
+
+
+def test_a_reply_on_a_new_topic_is_answered_on_its_own(shared_words):
+    reply = shared_words.ask("Who won the Thessaly league title?", ASKED,
+                             previous="When did the Orvane museum reopen?")
+    assert {e.citation.url.rsplit("/", 1)[1] for e in reply.excerpts} == {"harrow-league"}
+    assert reply.excerpts[0].answer == "Harrow Rovers"
