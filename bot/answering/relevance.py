@@ -39,6 +39,19 @@ def story_coverage(query: Query, index: Index, articles: np.ndarray) -> np.ndarr
     return held / total
 
 
+def unknown_share(query: Query, index: Index) -> float:
+    """The share of the question's content words that no article contains: a question
+    mostly about something the archive never mentions ("Who won the chess tournament?"
+    without a chess story) is not answered by any of its stories."""
+    if not query.importance:
+        return 0.0
+    missing = sum(
+        1 for term in query.importance
+        if (term_id := index.term_ids.get(term)) is None or not index.article_postings.df(term_id)
+    )
+    return missing / len(query.importance)
+
+
 def shown_probability(
     score_gap: np.ndarray, coverage: np.ndarray, fit: dict[str, float] = SHOWN
 ) -> np.ndarray:

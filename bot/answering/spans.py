@@ -24,6 +24,7 @@ AMOUNT_QUESTION = re.compile(
     r"\b(?:what|which) (?:rate|price|amount|score|share|total|sum|cost|fee|fare|salary|"
     r"temperature|speed|distance|height|weight|size|population)\b"
 )
+CALLED = re.compile(r"\bwhat (?:is|was|are|were|will) .*\b(?:called|named)\b")
 PERSON_QUESTION = re.compile(r"\b(?:who|whom|whose)\b")
 NAME_QUESTION = re.compile(r"\bwhich\b|\bwhat (?!(?:is|was|are|were|did|does|do|will|has|have|"
                            r"had|can|could|would|should|might|may|happened|caused|made)\b)\w+")
@@ -53,6 +54,7 @@ _JOINERS = r"of|de|du|del|der|la|le|van|von|al|bin|the|and|for|&"
 NAME_SPAN = re.compile(
     rf"(?<![\w'’])(?:{_CAPITALISED})(?:\s(?:(?:{_JOINERS})\s)?(?:{_CAPITALISED}))*"
 )
+QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
 _MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
 
 
@@ -68,30 +70,41 @@ def asked_kind(question: str) -> str | None:
         return "place"
     if PERSON_QUESTION.search(lowered):
         return "person"
-    return "name" if NAME_QUESTION.search(lowered) else None
+    return "name" if NAME_QUESTION.search(lowered) or CALLED.search(lowered) else None
 
 
 def answer_span(
-    kind: str | None, text: str, question: str, near: Sequence[Span]
+    kind: str | None, text: str, question: str, near: Sequence[Span],
+    others: Sequence[str] = (),
 ) -> Span | None:
     """The character span in ``text`` answering a question of ``kind``: a candidate of
     that kind not made only of the question's words, nearest the spans ``near`` (the
-    question's words in ``text``); None when the excerpt holds no such candidate."""
+    question's words in ``text``), the distance shrunk for each of the ``others`` (texts of
+    other matching passages) that names it too (names only); None when the excerpt holds
+    no such candidate."""
     if kind is None:
         return None
-    asked = set(words(question))
+    asked = _bare(question)
+    if kind in ("number", "date"):  # "two", "Monday": agreeing by chance, not by fact
+        others = ()
     candidates = [
         span for span in _candidates(kind, text, question)
-        if not set(words(text[span[0]:span[1]])) <= asked
+        if not _bare(text[span[0]:span[1]]) <= asked
     ]
     if not candidates:
         return None
 
-    def distance(span: Span) -> int:
+    def distance(span: Span) -> float:
         gaps = [max(start - span[1], span[0] - end, 0) for start, end in near]
-        return min(gaps, default=0)
+        found = text[span[0]:span[1]].lower()
+        return min(gaps, default=0) / (1 + sum(found in other for other in others))
 
     return min(candidates, key=lambda span: (distance(span), span[0]))
+
+
+def _bare(text: str) -> set[str]:
+    """Words without case or dots ("U.S." and "US" are one word)."""
+    return {word.replace(".", "") for word in words(text.lower().replace(".", ""))}
 
 
 def _candidates(kind: str, text: str, question: str) -> list[Span]:
@@ -103,19 +116,19 @@ def _candidates(kind: str, text: str, question: str) -> list[Span]:
         places = [m.span() for m in (asked_places(question) or ANY_PLACE).finditer(text)]
         if places:
             return places
-    return [span for m in NAME_SPAN.finditer(text) if (span := _trimmed(text, *m.span()))]
+    names = [span for m in NAME_SPAN.finditer(text) if (span := _trimmed(text, *m.span()))]
+    titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
+    return names + titles
 
 
 def _trimmed(text: str, start: int, end: int) -> Span | None:
-    """A capitalised phrase without leading common words ("The", "But", "In") or a
-    trailing possessive; None when nothing of a name is left (or only a month or day)."""
+    """A capitalised phrase without leading common words ("The", "But", "In"); None when
+    nothing of a name is left (or only a month or day)."""
     phrase = text[start:end]
     for word in re.findall(r"\S+\s*", phrase):
         if not is_stopword(word.strip().lower()):
             break
         start += len(word)
-    if text[start:end].endswith(("'s", "’s")):
-        end -= 2
     found = text[start:end].strip()
     if not found or _MONTH_OR_DAY.match(found) or is_stopword(found.lower()):
         return None

@@ -139,3 +139,11 @@ def test_a_reply_on_a_new_topic_is_answered_on_its_own(shared_words):
                              previous="When did the Orvane museum reopen?")
     assert {e.citation.url.rsplit("/", 1)[1] for e in reply.excerpts} == {"harrow-league"}
     assert reply.excerpts[0].answer == "Harrow Rovers"
+
+
+def test_a_question_about_an_event_the_archive_never_mentions_abstains(tmp_path):
+    engine = engine_at(tmp_path / "db.json", SAMPLES)
+    assert not engine.ask("Who won the chess tournament?").answered  # no chess in it
+    assert not engine.ask("Who won the 1998 World Cup?").answered
+    assert engine.ask("Who won the Continental Cup final?").answered  # "won" alone is not it
+    assert engine.ask("Who won the final?").answered

@@ -30,7 +30,7 @@ def record(slug: str, published: str, text: str, title: str = "") -> dict:
 
 def test_every_feature_has_a_fitted_weight():
     assert set(WEIGHTS) == set(PASSAGE_WEIGHTS) == set(features.NAMES)
-    assert set(CONFIDENCE) == {"best_score", "unknown_names", "bias"}
+    assert set(CONFIDENCE) == {"best_score", "unknown_names", "best_coverage", "bias"}
 
 
 def test_the_story_from_the_question_s_week_wins_over_an_older_one(tmp_path):
@@ -94,8 +94,13 @@ def test_confidence_is_a_probability_that_falls_for_unknown_names(tmp_path):
     unknown = analyse("When did the Tamsin bridge reopen for Zyxwvut Qwerty?", index, corrector)
     assert unknown.unknown_names
     best_known, best_unknown = rank(known, index)[0], rank(unknown, index)[0]
-    assert 0.0 < answer_confidence(known, best_known) < 1.0
-    assert answer_confidence(unknown, best_unknown) < answer_confidence(known, best_known)
+    assert 0.0 < answer_confidence(known, best_known, 1.0, 0.0) < 1.0
+    assert answer_confidence(unknown, best_unknown, 1.0, 0.2) < answer_confidence(
+        known, best_known, 1.0, 0.0)
+    assert answer_confidence(known, best_known, 1.0, 0.6) == 0.0  # mostly unknown words
+    # a story holding less of the question is less likely to answer it
+    assert answer_confidence(known, best_known, 0.3, 0.0) < answer_confidence(
+        known, best_known, 1.0, 0.0)
 
 
 DAM_FILLER = " ".join(f"Crowds walked the valley road for hour {n} of the day." for n in range(8))
