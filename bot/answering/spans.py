@@ -17,14 +17,17 @@ from bot.search.analysis import is_stopword, words
 
 Span = tuple[int, int]
 
-DATE_QUESTION = re.compile(
-    r"\bwhen\b|\b(?:what|which) (?:day|date|month|year|week)\b|\bin what (?:month|year)\b"
+DATE_QUESTION = re.compile(  # "when" asking, not joining ("this week when it announced")
+    r"(?:^|[.?!,:;]\s*)when\b|\bwhen (?:did|does|do|is|was|will|are|were|has|have|can)\b"
+    r"|\b(?:what|which) (?:day|date|month|year|week)\b|\bin what (?:month|year)\b"
 )
 AMOUNT_QUESTION = re.compile(
     r"\b(?:what|which) (?:rate|price|amount|score|share|total|sum|cost|fee|fare|salary|"
     r"temperature|speed|distance|height|weight|size|population)\b"
 )
-CALLED = re.compile(r"\bwhat (?:is|was|are|were|will) .*\b(?:called|named)\b")
+CALLED = re.compile(
+    r"\bwhat (?:is|was|are|were|will) .*\b(?:called|named)\b|\bwhat is the name of\b"
+)
 PERSON_QUESTION = re.compile(r"\b(?:who|whom|whose)\b")
 NAME_QUESTION = re.compile(r"\bwhich\b|\bwhat (?!(?:is|was|are|were|did|does|do|will|has|have|"
                            r"had|can|could|would|should|might|may|happened|caused|made)\b)\w+")
@@ -103,8 +106,9 @@ def answer_span(
 
 
 def _bare(text: str) -> set[str]:
-    """Words without case or dots ("U.S." and "US" are one word)."""
-    return {word.replace(".", "") for word in words(text.lower().replace(".", ""))}
+    """Words without case, dots or possessives ("U.S." and "US", "Ford's" and "Ford")."""
+    plain = re.sub(r"['’]s\b", "", text.lower()).replace(".", "")
+    return set(words(plain))
 
 
 def _candidates(kind: str, text: str, question: str) -> list[Span]:

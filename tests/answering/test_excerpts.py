@@ -95,6 +95,8 @@ def test_latest_puts_the_newest_matching_report_first(tmp_path):
     ("What team did he join?", "name"),
     ("What rate did the bank set?", "number"),
     ("What is unique about the new pizza place?", None),
+    ("Which host did Fox part ways with this week when it announced cuts?", "name"),
+    ("What is the name of the storm?", "name"),
     ("Why did the council vote no?", None),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
@@ -115,6 +117,8 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
     ("Which country did the ships sail to?",
      "Officials in Italy said the ships sailed to Albania on Monday.", "Albania"),
     ("Who won the runoff?", "The runoff was postponed again.", None),
+    ("Who won the Valdoria runoff?", "Valdoria's runoff was won by Mariela Costa.",
+     "Mariela Costa"),
 ])
 def test_the_answer_span_is_new_to_the_question_and_near_its_words(question, text, answer):
     near = [(text.lower().find(w), text.lower().find(w) + len(w))
