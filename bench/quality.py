@@ -1,13 +1,16 @@
 """Answer quality and latency on ../shared/eval/rtqa-dev, newsbot beside a bm25s baseline.
 
-    python bench/quality.py [--eval DIR] [--min-confidence X]
+    python bench/quality.py [--eval DIR] [--min-confidence X] [--baseline REV]
 
 Loads the development articles through the real loader into a temporary database, then
-answers every question twice in the same run: with newsbot's engine, and with plain BM25
-(bm25s, English stopwords, Snowball stemmer) over the very same sentences, one sentence
-per excerpt. Scores both with the set's own score.py definition and prints hit@1, hit@3,
-the answerable fraction, abstention on answerable vs unanswerable questions, latency,
-and the even/odd week split that shows whether tuned weights generalise.
+answers every question in the same run: with newsbot's engine, with plain BM25 (bm25s,
+English stopwords, Snowball stemmer) over the very same sentences, one sentence per
+excerpt, and (``--baseline REV``) with an earlier revision of newsbot, exported by git and
+run through its own ``newsbot ask --json`` on the same database. Scores them with the set's
+own score.py definition and prints hit@1, hit@3, the mean number of excerpts shown per
+answered question, the share of questions whose first excerpt's marked answer holds a
+correct answer string, the answerable fraction, abstention on answerable vs unanswerable
+questions, latency, and the even/odd week split that shows whether tuned weights generalise.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,10 +49,23 @@ def norm(text: str) -> str:
 @dataclass
 class Row:
     name: str
-    hit1: list[bool]
-    hit3: list[bool]
-    answered: list[bool]
-    latency_ms: list[float]
+    hit1: list[bool] = field(default_factory=list)
+    hit3: list[bool] = field(default_factory=list)
+    answered: list[bool] = field(default_factory=list)
+    latency_ms: list[float] = field(default_factory=list)
+    shown: list[int] = field(default_factory=list)  # excerpts per question
+    answer_hit: list[bool] = field(default_factory=list)  # first excerpt's "answer" right
+
+    def add(self, question: dict, answer: dict) -> None:
+        """One question's ``ask --json`` object, scored."""
+        excerpts = answer["excerpts"]
+        h1, h3 = hits(question, [e["text"] for e in excerpts])
+        self.hit1.append(h1)
+        self.hit3.append(h3)
+        self.answered.append(answer["answered"])
+        self.shown.append(len(excerpts))
+        marked = excerpts[0].get("answer") if excerpts else None
+        self.answer_hit.append(bool(marked) and hits(question, [marked])[0])
 
 
 def asked_at(question: dict) -> datetime:
@@ -67,17 +83,36 @@ def hits(question: dict, texts: list[str]) -> tuple[bool, bool]:
 
 
 def run_engine(engine: Engine, questions: list[dict], out_path: Path) -> Row:
-    row = Row("newsbot", [], [], [], [])
+    row = Row("newsbot")
     with out_path.open("w", encoding="utf-8") as out:
         for q in questions:
             start = time.perf_counter()
-            answer = engine.ask(q["question"], asked_at(q))
+            answer = answer_to_json(engine.ask(q["question"], asked_at(q)))
             row.latency_ms.append((time.perf_counter() - start) * 1000)
-            out.write(json.dumps(answer_to_json(answer)) + "\n")
-            h1, h3 = hits(q, [e.text for e in answer.excerpts])
-            row.hit1.append(h1)
-            row.hit3.append(h3)
-            row.answered.append(answer.answered)
+            out.write(json.dumps(answer) + "\n")
+            row.add(q, answer)
+    return row
+
+
+def run_revision(revision: str, db: Path, questions: list[dict], workdir: Path) -> Row:
+    """An earlier revision's answers, through its own command line on the same database
+    (its latency is not comparable: one process answers all the questions)."""
+    code = workdir / "baseline"
+    code.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    lines = "".join(
+        json.dumps({"question": q["question"], "asked_at": asked_at(q).date().isoformat()})
+        + "\n" for q in questions
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "--db", str(db), "-"],
+        input=lines, capture_output=True, text=True, cwd=code, check=True,
+    ).stdout.splitlines()
+    row = Row(f"@{revision[:7]}")
+    for q, line in zip(questions, out, strict=True):
+        row.add(q, json.loads(line))
     return row
 
 
@@ -90,7 +125,7 @@ def run_bm25s(engine: Engine, questions: list[dict]) -> Row:
         bm25s.tokenize(sentences, stopwords="en", stemmer=stemmer, show_progress=False),
         show_progress=False,
     )
-    row = Row("bm25s", [], [], [], [])
+    row = Row("bm25s")
     for q in questions:
         start = time.perf_counter()
         tokens = bm25s.tokenize(
@@ -98,10 +133,7 @@ def run_bm25s(engine: Engine, questions: list[dict]) -> Row:
         )
         ids, _scores = retriever.retrieve(tokens, k=3, show_progress=False, n_threads=1)
         row.latency_ms.append((time.perf_counter() - start) * 1000)
-        h1, h3 = hits(q, [sentences[i] for i in ids[0]])
-        row.hit1.append(h1)
-        row.hit3.append(h3)
-        row.answered.append(True)
+        row.add(q, {"answered": True, "excerpts": [{"text": sentences[i]} for i in ids[0]]})
     return row
 
 
@@ -119,26 +151,37 @@ def report(rows: list[Row], questions: list[dict], answerable: list[bool]) -> No
     print(f"questions {len(questions)}  answerable {mean(answerable):.3f}")
     print(
         f"{'method':<9} {'hit@1':>6} {'hit@3':>6} {'even@1':>7} {'odd@1':>6} "
-        f"{'even@3':>7} {'odd@3':>6} {'median ms':>9} {'p95 ms':>7}"
+        f"{'even@3':>7} {'odd@3':>6} {'shown':>5} {'answer':>6} {'even':>5} {'odd':>5} "
+        f"{'median ms':>9} {'p95 ms':>7}"
     )
     for r in rows:
+        shown = [n for n, a in zip(r.shown, r.answered, strict=True) if a]
+        timing = (f"{statistics.median(r.latency_ms):9.1f} {pct(r.latency_ms, 0.95):7.1f}"
+                  if r.latency_ms else f"{'-':>9} {'-':>7}")
         print(
             f"{r.name:<9} {mean(r.hit1):6.3f} {mean(r.hit3):6.3f} {mean(r.hit1, even):7.3f} "
             f"{mean(r.hit1, odd):6.3f} {mean(r.hit3, even):7.3f} {mean(r.hit3, odd):6.3f} "
-            f"{statistics.median(r.latency_ms):9.1f} {pct(r.latency_ms, 0.95):7.1f}"
+            f"{statistics.mean(shown or [0]):5.2f} {mean(r.answer_hit):6.3f} "
+            f"{mean(r.answer_hit, even):5.3f} {mean(r.answer_hit, odd):5.3f} {timing}"
         )
-    ours, base = rows[0], rows[1]
+    print("shown: mean excerpts per answered question; answer: share of all questions whose "
+          "first excerpt's marked answer holds a correct answer string")
+    ours, base = rows[0], next(r for r in rows if r.name == "bm25s")
     print(
         f"ratio newsbot/bm25s: hit@1 {mean(ours.hit1) / max(mean(base.hit1), 1e-9):.2f}x, "
         f"hit@3 {mean(ours.hit3) / max(mean(base.hit3), 1e-9):.2f}x"
     )
     unanswerable = [not a for a in answerable]
-    abstained = [not a for a in ours.answered]
-    print(
-        f"abstains on unanswerable {mean(abstained, unanswerable):.3f}, "
-        f"on answerable {mean(abstained, answerable):.3f}; "
-        f"answered questions right at 3: {mean(ours.hit3, ours.answered):.3f}"
-    )
+    for r in (r for r in rows if r.name != "bm25s"):
+        abstained = [not a for a in r.answered]
+        print(
+            f"{r.name}: abstains on unanswerable {mean(abstained, unanswerable):.3f}, "
+            f"on answerable {mean(abstained, answerable):.3f}; "
+            f"answered questions right at 3: {mean(r.hit3, r.answered):.3f}"
+        )
+    for r in (r for r in rows if r.name.startswith("@")):
+        hidden = [h and not a for h, a in zip(r.hit3, ours.answered, strict=True)]
+        print(f"right at 3 for {r.name} that newsbot now abstains on: {mean(hidden):.3f}")
 
 
 def dev_set(eval_dir: Path) -> tuple[Path, list[dict]]:
@@ -169,6 +212,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--min-confidence", type=float, default=MIN_CONFIDENCE)
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also score this git revision's answers (e.g. main)")
     args = parser.parse_args()
     dev, questions = dev_set(args.eval)
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,6 +222,8 @@ def main() -> None:
         answerable = [any(norm(a) in corpus for a in q["answers"]) for q in questions]
         answers_path = Path(tmp) / "answers.jsonl"
         rows = [run_engine(engine, questions, answers_path), run_bm25s(engine, questions)]
+        if args.baseline:
+            rows.append(run_revision(args.baseline, engine.store.path, questions, Path(tmp)))
         report(rows, questions, answerable)
         official = subprocess.run(
             [

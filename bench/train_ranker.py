@@ -8,11 +8,15 @@ pairwise logistic model (each right candidate against every wrong one of the sam
 each question weighing the same) orders the stories; a second one, fitted only on pairs
 from the same story, chooses which of a story's passages to quote. Both are fitted on one
 half of the weeks and scored on the other, both ways round, so the printed figures show
-whether the weights generalise. The confidence (how likely the three excerpts hold the
-answer) is a logistic function of the best score and of the names asked about that no
-article contains, calibrated on the even weeks; the default threshold is the highest whose
-abstentions, on the even weeks, are mostly unanswerable questions and hide none of the
-right answers. ``--write`` stores the even-week fit in bot/answering/weights.py.
+whether the weights generalise. The rule quoting a story beside the best one (no padding)
+is a logistic fit on its score gap and on how much of the question its story holds, its
+threshold the highest that loses no right answer at 3. The confidence (how likely the three
+excerpts hold the answer) is a logistic function of the best score, of the names asked
+about that no article contains and of how much of the question the best story holds; the
+default threshold is the highest whose abstentions stay within ``MAX_ANSWERABLE`` of the
+answerable questions and hide at most ``MAX_HIDDEN`` of the right answers at 3. Both are
+also fitted on the odd weeks and scored on the even. ``--write`` stores the even-week fit
+in bot/answering/weights.py.
 Nothing here names a question, an answer or a word of the set: only the features' weights
 are learned.
 """
@@ -32,15 +36,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.quality import DEFAULT_EVAL, asked_at, dev_set, iso_week, load_dev, norm  # noqa: E402
+from bot.answering import features  # noqa: E402
 from bot.answering.compose import pick  # noqa: E402
 from bot.answering.query import Corrector, analyse  # noqa: E402
 from bot.answering.rank import Hit  # noqa: E402
+from bot.answering.relevance import shown_probability, story_coverage  # noqa: E402
 from bot.answering.retrieve import first_stage  # noqa: E402
-from bot.engine import features  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
 PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
-MAX_HIDDEN = 0.0  # abstentions may hide at most this share of questions answered right
+MAX_HIDDEN = 0.01  # abstentions may hide at most this share of the right answers at 3
+MAX_ANSWERABLE = 0.03  # and abstain on at most this share of the answerable questions
+MAX_SHOWN_LOSS = 0.0  # quoting fewer stories may lose none of the questions right at 3
 WEIGHTS_FILE = ROOT / "bot" / "answering" / "weights.py"
 
 
@@ -55,6 +62,7 @@ class Question:
     windows: np.ndarray
     stories: np.ndarray
     sentences: list[str]
+    coverage: np.ndarray  # per candidate: how much of the question its story holds
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
 
@@ -76,6 +84,7 @@ def collect(engine, questions: list[dict]) -> list[Question]:
             .reshape(-1, 4),
             np.array([index.article_story[c.article] for c in candidates], int),
             [index.sentence_text(c.sentence) for c in candidates],
+            story_coverage(query, index, np.array([c.article for c in candidates], int)),
             len(query.unknown_names),
             any(a in corpus for a in answers),
         ))
@@ -122,45 +131,106 @@ def fit_model(questions: list[Question]) -> Model:
     return Model(fit(questions), fit(questions, same_story=True))
 
 
-def outcomes(questions: list[Question], model: Model | None) -> np.ndarray:
-    """Per question: the best score, right at 1, right at 3 (the excerpts ``answer.pick``
-    would cite); ``None`` keeps the first stage's order."""
+class Shown(NamedTuple):
+    """The rule quoting an excerpt after the first: its fit and threshold."""
+
+    fit: dict[str, float]
+    threshold: float
+
+
+def picked(q: Question, model: Model | None, shown: Shown | None) -> list[tuple[Hit, int]]:
+    """The excerpts ``compose.pick`` would cite, each with its candidate's row in ``q``;
+    ``model`` None keeps the first stage's order, ``shown`` None quotes every story."""
+    scores, passages = np.zeros((2, len(q.x))) if model is None else (q.x @ np.c_[model]).T
+    order = np.argsort(-scores, kind="stable").tolist()
+    hits = [Hit(*q.windows[i].tolist(), float(scores[i]), float(passages[i])) for i in order]
+    story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
+    at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
+    sentences = dict(zip(at, q.sentences, strict=True))
+    coverage = dict(zip(q.windows[:, 3].tolist(), q.coverage.tolist(), strict=True))
+
+    def keep(hit: Hit) -> bool:
+        return shown is None or bool(shown_probability(
+            np.float64(hits[0].score - hit.score), np.float64(coverage[hit.article]), shown.fit
+        ) >= shown.threshold)
+
+    chosen = pick(hits, story.__getitem__, lambda hit: sentences[hit.sentence], keep)
+    return [(hit, at[hit.sentence]) for hit in chosen]
+
+
+def outcomes(questions: list[Question], model: Model | None, shown: Shown | None = None
+             ) -> np.ndarray:
+    """Per question: the best score, right at 1, right at 3, excerpts shown, and how much
+    of the question the best hit's story holds."""
     rows = []
     for q in questions:
         if not len(q.x):
-            rows.append((-np.inf, False, False))
+            rows.append((-np.inf, False, False, 0, 0.0))
             continue
-        scores, passages = np.zeros((2, len(q.x))) if model is None else (q.x @ np.c_[model]).T
-        order = np.argsort(-scores, kind="stable").tolist()
-        hits = [Hit(*q.windows[i].tolist(), float(scores[i]), float(passages[i])) for i in order]
-        story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
-        at = {sentence: i for i, sentence in enumerate(q.windows[:, 0].tolist())}
-        sentences = dict(zip(at, q.sentences, strict=True))
-        chosen = pick(hits, story.__getitem__, lambda hit, texts=sentences: texts[hit.sentence])
-        right = q.right[[at[hit.sentence] for hit in chosen]]
-        rows.append((chosen[0].score, right[0], right.any()))
+        chosen = picked(q, model, shown)
+        right = q.right[[row for _hit, row in chosen]]
+        scores = q.x @ model.stories if model is not None else np.zeros(len(q.x))
+        best = int(np.argmax(scores))
+        rows.append((chosen[0][0].score, right[0], right.any(), len(chosen), q.coverage[best]))
     return np.array(rows, float)
 
 
-def calibrate(questions: list[Question], model: Model) -> dict[str, float]:
-    """Logistic fit of 'right at 3' on the best score and the unknown names."""
-    results = outcomes(questions, model)
-    usable = np.isfinite(results[:, 0])
-    unknown = np.array([q.unknown_names for q in questions], float)
-    a = np.c_[results[usable, 0], unknown[usable], np.ones(usable.sum())]
-    y = results[usable, 2]
-    w = np.zeros(3)
+def logistic(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Weights of a logistic regression of ``y`` on the columns of ``a`` (Newton steps)."""
+    w = np.zeros(a.shape[1])
     for _ in range(30):
         p = 1 / (1 + np.exp(-a @ w))
-        w -= np.linalg.solve((a * (p * (1 - p))[:, None]).T @ a + 1e-6 * np.eye(3),
+        w -= np.linalg.solve((a * (p * (1 - p))[:, None]).T @ a + 1e-6 * np.eye(len(w)),
                              a.T @ (p - y))
-    return {"best_score": w[0], "unknown_names": w[1], "bias": w[2]}
+    return w
+
+
+def fit_shown(questions: list[Question], model: Model) -> Shown:
+    """The quoting rule: a logistic fit of 'holds the answer' for every excerpt after the
+    first that quoting every story would show, on its score gap to the best and its
+    story's coverage of the question; the threshold is the highest that hides at most
+    ``MAX_SHOWN_LOSS`` of the questions right at 3."""
+    rows = []
+    for q in questions:
+        if not len(q.x):
+            continue
+        chosen = picked(q, model, None)
+        best = chosen[0][0].score
+        rows += [(best - hit.score, q.coverage[row], q.right[row]) for hit, row in chosen[1:]]
+    data = np.array(rows, float)
+    w = logistic(np.c_[data[:, :2], np.ones(len(data))], data[:, 2])
+    fit = {"score_gap": float(w[0]), "coverage": float(w[1]), "bias": float(w[2])}
+    everything = outcomes(questions, model)[:, 2].mean()
+    threshold = 0.0
+    for candidate in np.round(np.linspace(0.0, 0.5, 101), 3):
+        kept = outcomes(questions, model, Shown(fit, float(candidate)))[:, 2].mean()
+        if everything - kept <= MAX_SHOWN_LOSS:
+            threshold = float(candidate)
+    return Shown(fit, threshold)
+
+
+CONFIDENCE_INPUTS = ("best_score", "unknown_names", "best_coverage", "bias")
+
+
+def confidence_inputs(questions: list[Question], model: Model) -> np.ndarray:
+    """Per question, the confidence's inputs in ``CONFIDENCE_INPUTS`` order."""
+    results = outcomes(questions, model)
+    unknown = np.array([q.unknown_names for q in questions], float)
+    best = np.nan_to_num(results[:, 0], neginf=-1e3)
+    return np.c_[best, unknown, results[:, 4], np.ones(len(questions))]
+
+
+def calibrate(questions: list[Question], model: Model) -> dict[str, float]:
+    """Logistic fit of 'right at 3' on the best score, the unknown names and how much of
+    the question the best story holds."""
+    results = outcomes(questions, model)
+    usable = np.isfinite(results[:, 0])
+    w = logistic(confidence_inputs(questions, model)[usable], results[usable, 2])
+    return dict(zip(CONFIDENCE_INPUTS, w.tolist(), strict=True))
 
 
 def confidences(questions: list[Question], model: Model, fit: dict) -> np.ndarray:
-    best = np.nan_to_num(outcomes(questions, model)[:, 0], neginf=-1e3)
-    unknown = np.array([q.unknown_names for q in questions], float)
-    z = fit["best_score"] * best + fit["unknown_names"] * unknown + fit["bias"]
+    z = confidence_inputs(questions, model) @ np.array([fit[k] for k in CONFIDENCE_INPUTS])
     return 1 / (1 + np.exp(-z))
 
 
@@ -176,33 +246,40 @@ def abstention(questions: list[Question], model: Model, confidence: np.ndarray,
         "unanswerable_share": (~answerable[abstains]).mean() if abstains.any() else 0.0,
         "wrong_anyway": (~right3[abstains]).mean() if abstains.any() else 0.0,
         "hidden": (right3 & abstains).mean(),
+        "hidden_of_right": (right3 & abstains).sum() / max(right3.sum(), 1),
         "hit3_kept": (right3 & ~abstains).mean(),
     }
 
 
 def choose_threshold(questions: list[Question], model: Model, fit: dict) -> float:
+    """The highest threshold whose abstentions stay within ``MAX_ANSWERABLE`` of the
+    answerable questions and hide at most ``MAX_HIDDEN`` of the right answers at 3."""
     confidence = confidences(questions, model, fit)
     best = 0.0
     for threshold in np.unique(np.round(confidence, 3)):
         figures = abstention(questions, model, confidence, threshold)
-        if figures["hidden"] <= MAX_HIDDEN and figures["unanswerable_share"] > 0.5:
+        if (figures["hidden_of_right"] <= MAX_HIDDEN
+                and figures["on_answerable"] <= MAX_ANSWERABLE):
             best = float(threshold)
     return best
 
 
-def write(model: Model, fit: dict[str, float], threshold: float) -> None:
+def write(model: Model, fit: dict[str, float], threshold: float, shown: Shown) -> None:
     def entries(pairs) -> str:
         return "".join(f'    "{name}": {value:.6f},\n' for name, value in pairs)
 
     WEIGHTS_FILE.write_text(
         '"""The learned re-ranker\'s weights (one per feature of ``features.NAMES``), the\n'
         "weights that choose which passage of a story to quote (``PASSAGE_WEIGHTS``), the\n"
-        "confidence calibration and the default abstention threshold.\n\n"
+        "confidence calibration and the default abstention threshold, and the rule quoting a\n"
+        "story beside the best one (``SHOWN``, ``SHOW_THRESHOLD``).\n\n"
         "Written by ``bench/train_ranker.py --write`` from the even-numbered ISO weeks of\n"
         'rtqa-dev only (the odd weeks are for reporting).\n"""\n\n'
         f"WEIGHTS = {{\n{entries(zip(features.NAMES, model.stories, strict=True))}}}\n"
         f"PASSAGE_WEIGHTS = {{\n{entries(zip(features.NAMES, model.passages, strict=True))}}}\n"
         f"CONFIDENCE = {{\n{entries(fit.items())}}}\n"
+        f"SHOWN = {{\n{entries(shown.fit.items())}}}\n"
+        f"SHOW_THRESHOLD = {shown.threshold}\n"
         f"MIN_CONFIDENCE = {threshold}\n"
     )
 
@@ -219,26 +296,35 @@ def main() -> None:
         "even": [c for c, q in zip(collected, questions, strict=True) if iso_week(q) % 2 == 0],
         "odd": [c for c, q in zip(collected, questions, strict=True) if iso_week(q) % 2 == 1],
     }
-    print(f"{'fitted on':<10} {'scored on':<10} {'hit@1':>6} {'hit@3':>6}  first stage @1 @3")
-    fitted = {}
+    print(f"{'fitted on':<10} {'scored on':<10} {'hit@1':>6} {'hit@3':>6}  first stage @1 @3"
+          "  | fewer excerpts: hit@1 hit@3 shown (every story: shown)")
+    fitted, quoting = {}, {}
     for train, test in (("even", "odd"), ("odd", "even")):
         fitted[train] = fit_model(halves[train])
-        _, h1, h3 = outcomes(halves[test], fitted[train]).mean(0)
-        _, b1, b3 = outcomes(halves[test], None).mean(0)
-        print(f"{train:<10} {test:<10} {h1:6.3f} {h3:6.3f}  {b1:6.3f} {b3:6.3f}")
-    model = fitted["even"]
+        quoting[train] = fit_shown(halves[train], fitted[train])
+        every = outcomes(halves[test], fitted[train])
+        fewer = outcomes(halves[test], fitted[train], quoting[train])
+        b1, b3 = outcomes(halves[test], None).mean(0)[1:3]
+        print(f"{train:<10} {test:<10} {every[:, 1].mean():6.3f} {every[:, 2].mean():6.3f}  "
+              f"{b1:6.3f} {b3:6.3f}  | {fewer[:, 1].mean():6.3f} {fewer[:, 2].mean():6.3f} "
+              f"{fewer[:, 3].mean():5.2f} ({every[:, 3].mean():.2f})")
+    model, shown = fitted["even"], quoting["even"]
+    print(f"quoting rule fitted on even weeks: {shown.fit}, threshold {shown.threshold}")
+    for train, test in (("even", "odd"), ("odd", "even")):
+        fit = calibrate(halves[train], fitted[train])
+        cut = choose_threshold(halves[train], fitted[train], fit)
+        print(f"confidence fitted and its threshold ({cut}) chosen on the {train} weeks:")
+        for half in (train, test):
+            confidence = confidences(halves[half], fitted[train], fit)
+            figures = abstention(halves[half], fitted[train], confidence, cut)
+            print(f"  {half}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
     calibration = calibrate(halves["even"], model)
     threshold = choose_threshold(halves["even"], model, calibration)
-    print(f"confidence threshold chosen on even weeks: {threshold}")
-    for half, questions in halves.items():
-        confidence = confidences(questions, model, calibration)
-        figures = abstention(questions, model, confidence, threshold)
-        print(f"  {half}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
     print(f"{'weights fitted on even weeks':<28} {'stories':>8} {'passages':>9}")
     for name, story_weight, passage_weight in zip(features.NAMES, *model, strict=True):
         print(f"  {name:<26} {story_weight:+8.4f} {passage_weight:+9.4f}")
     if args.write:
-        write(model, calibration, threshold)
+        write(model, calibration, threshold, shown)
         print(f"written to {WEIGHTS_FILE.relative_to(ROOT)}")
 
 

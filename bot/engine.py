@@ -86,10 +86,14 @@ class Engine:
         return self._current()[0]
 
     # -- questions -----------------------------------------------------------------------
-    def ask(self, question: str, asked_at: datetime | None = None) -> Answer:
+    def ask(
+        self, question: str, asked_at: datetime | None = None, previous: str | None = None
+    ) -> Answer:
+        """The answer to ``question``; ``previous``: the question it follows up."""
         index, corrector = self._current()
         query = analyse(question, index, corrector, asked_at)
-        return compose(query, index, self.min_confidence)
+        before = analyse(previous, index, corrector, asked_at) if previous else None
+        return compose(query, index, self.min_confidence, before)
 
     def related(self, article_id: str, limit: int = 5) -> tuple[RelatedArticle, ...]:
         index, corrector = self._current()

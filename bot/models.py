@@ -41,8 +41,9 @@ class Citation:
 class Excerpt:
     """A quoted passage: the matched sentence with just enough neighbouring context.
 
-    ``highlights`` are (start, end) character spans in ``text`` holding question words.
-    ``also_in`` counts other outlets that carried the same story.
+    ``highlights`` are (start, end) character spans in ``text`` holding question words;
+    ``answer_span`` the span the engine believes answers the question (None: no span of
+    the kind asked). ``also_in`` counts other outlets that carried the same story.
     """
 
     text: str
@@ -50,6 +51,20 @@ class Excerpt:
     citation: Citation
     score: float
     also_in: int = 0
+    answer_span: tuple[int, int] | None = None
+
+    @property
+    def answer(self) -> str | None:
+        return self.text[slice(*self.answer_span)] if self.answer_span else None
+
+
+def marks(excerpt: Excerpt) -> list[tuple[int, int, bool]]:
+    """The excerpt's marked spans in order, as (start, end, is_answer): the answer, and
+    the question words outside it."""
+    answer = excerpt.answer_span
+    spans = [(start, end, False) for start, end in excerpt.highlights
+             if answer is None or end <= answer[0] or start >= answer[1]]
+    return sorted(spans + ([(*answer, True)] if answer else []))
 
 
 RelatedArticle = Citation  # a related link names an article the same way a citation does

@@ -9,9 +9,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from bot.answering.followup import is_new_topic, prefer, with_context
 from bot.answering.query import Query
 from bot.answering.rank import Hit, rank
+from bot.answering.relevance import shown_rule, story_coverage, unknown_share
 from bot.answering.retrieve import MAX_EXCERPT_CHARS, top_k
+from bot.answering.spans import answer_span, asked_kind
 from bot.answering.weights import CONFIDENCE
 from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.search.analysis import WORD_RE, stem, terms, words
@@ -21,24 +24,35 @@ from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
 MAX_EXCERPTS = 3
 MAX_PER_ARTICLE = 2
 MAX_RELATED = 5
+# A question with more than half its content words in no article is about
+# something the archive never mentions: set by hand (news-QA questions are written from
+# their articles, so that data cannot teach it); on rtqa-dev it hides no right answer.
+MAX_UNKNOWN_SHARE = 0.5
+ANSWER_VOTERS = 10  # stories whose best passages vote for an excerpt's answer
 RELATED_MIN_SHARE = 0.3  # a related article scores at least this share of the best match
 RELATED_POOL = 100  # best-scoring articles considered for the related links
 RELATED_TITLE_TERMS = 8  # of the cited titles' words, how many join the related-links query
 TITLE_TERM_WEIGHT = 0.5  # each such word's weight there, per cited title holding it
 
 
-def compose(query: Query, index: Index, min_confidence: float) -> Answer:
-    hits = rank(query, index)
-    confidence = answer_confidence(query, hits[0]) if hits else 0.0
-    if confidence < min_confidence:
+def compose(
+    query: Query, index: Index, min_confidence: float, previous: Query | None = None
+) -> Answer:
+    """The answer to ``query``; ``previous`` is the question it follows up (a reply to an
+    answer), whose words and cited stories it is asked with unless it is a new topic."""
+    preferred: set[int] = set()
+    if previous is not None:
+        cited = {hit.article for hit in _chosen(previous, index, min_confidence, set())[0]}
+        alone = rank(query, index)
+        if not is_new_topic(query, index, cited, alone[0].article if alone else None):
+            query, preferred = with_context(query, previous), cited
+    chosen, confidence, hits = _chosen(query, index, min_confidence, preferred)
+    if not chosen:
         related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
         return Answer(query.text, False, (), related, confidence)
-    chosen = pick(
-        hits,
-        lambda article: int(index.article_story[article]),
-        lambda hit: index.sentence_text(hit.sentence),
-    )
-    excerpts = tuple(_excerpt(query, index, hit) for hit in chosen)
+    kind = asked_kind(query.text)
+    voters = _voters(index, hits)
+    excerpts = tuple(_excerpt(query, index, hit, kind, voters) for hit in chosen)
     cited = {hit.article for hit in chosen}
     related = closest_articles(
         query, index, exclude=cited, limit=MAX_RELATED, like=[index.articles[a] for a in cited]
@@ -46,23 +60,58 @@ def compose(query: Query, index: Index, min_confidence: float) -> Answer:
     return Answer(query.text, True, excerpts, related, confidence)
 
 
-def answer_confidence(query: Query, best: Hit) -> float:
-    """How likely the excerpts hold the answer, from the best hit's score and the names or
-    numbers asked about that no article contains (calibrated on news questions)."""
+def _chosen(
+    query: Query, index: Index, min_confidence: float, preferred: set[int]
+) -> tuple[list[Hit], float, list[Hit]]:
+    """The hits to quote (none when not confident enough), the confidence and all the
+    ranked hits; the stories of ``preferred`` articles rank higher."""
+    hits = rank(query, index)
+    if not hits:
+        return [], 0.0, hits
+    coverage = float(story_coverage(query, index, np.array([hits[0].article]))[0])
+    confidence = answer_confidence(query, hits[0], coverage, unknown_share(query, index))
+    if confidence < min_confidence:
+        return [], confidence, hits
+    if preferred:
+        hits = prefer(hits, index, preferred)
+    chosen = pick(
+        hits,
+        lambda article: int(index.article_story[article]),
+        lambda hit: index.sentence_text(hit.sentence),
+        shown_rule(query, index, hits),
+    )
+    if query.newest:  # "the latest on ...": the newest of the reports about it first
+        chosen.sort(key=lambda hit: -int(index.article_day[hit.article]))
+    return chosen, confidence, hits
+
+
+def answer_confidence(query: Query, best: Hit, coverage: float, unknown: float) -> float:
+    """How likely the excerpts hold the answer, from the best hit's score, the names or
+    numbers asked about that no article contains and how much of the question the best
+    hit's story holds (``coverage``; calibrated on news questions); 0 when most of the
+    question's content words are words no article contains (``unknown``, a share)."""
+    if unknown > MAX_UNKNOWN_SHARE:
+        return 0.0
     z = (CONFIDENCE["best_score"] * best.score
-         + CONFIDENCE["unknown_names"] * len(query.unknown_names) + CONFIDENCE["bias"])
+         + CONFIDENCE["unknown_names"] * len(query.unknown_names)
+         + CONFIDENCE["best_coverage"] * coverage + CONFIDENCE["bias"])
     return 0.5 * (1 + math.tanh(z / 2))  # the logistic function, without overflow
 
 
 def pick(
-    hits: Sequence[Hit], story: Callable[[int], int], sentence: Callable[[Hit], str]
+    hits: Sequence[Hit],
+    story: Callable[[int], int],
+    sentence: Callable[[Hit], str],
+    shown: Callable[[Hit], bool] = lambda hit: True,
 ) -> list[Hit]:
     """Up to three excerpts from different stories, the stories in order of their best
     score, each quoted at the passage its ``passage`` score prefers. A syndicated copy of a
     cited story (same ``story``, another article) is not quoted again, nor a passage whose
     matched ``sentence`` is word for word one already quoted (an updated version of a
     report under another URL). Only when fewer stories match does a second passage of a
-    cited article (never overlapping) fill in."""
+    cited article (never overlapping) fill in. After the first story, only hits that
+    ``shown`` accepts are quoted (a story ranked as its best hit): no padding with stories
+    that are not about the question."""
     quoted: dict[int, Hit] = {}
     for hit in hits:
         key = story(hit.article)
@@ -76,7 +125,7 @@ def pick(
 
     for hit in hits:
         passage = quoted.pop(story(hit.article), None)
-        if passage is not None and not repeats(passage):
+        if passage is not None and (not chosen or shown(hit)) and not repeats(passage):
             chosen.append(replace(passage, score=hit.score))  # ranked as its story
             if len(chosen) == MAX_EXCERPTS:
                 return chosen
@@ -87,17 +136,36 @@ def pick(
             story(hit.article) != story(c.article)
             or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
             for c in chosen
-        ) and not repeats(hit):
+        ) and shown(hit) and not repeats(hit):
             chosen.append(hit)
     return sorted(chosen, key=lambda hit: -hit.score)
 
 
-def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
+def _voters(index: Index, hits: Sequence[Hit]) -> dict[int, str]:
+    """The lower-cased windows of the best ``ANSWER_VOTERS`` stories' best hits, by story:
+    an answer other stories name too is likelier the answer."""
+    voters: dict[int, str] = {}
+    for hit in hits:
+        story = int(index.article_story[hit.article])
+        if story not in voters:
+            voters[story] = hit.text(index).lower()
+            if len(voters) == ANSWER_VOTERS:
+                break
+    return voters
+
+
+def _excerpt(
+    query: Query, index: Index, hit: Hit, kind: str | None, voters: dict[int, str]
+) -> Excerpt:
     article = index.articles[hit.article]
     text = _clip(" ".join(hit.text(index).split()))
-    copies = int(np.count_nonzero(index.article_story == index.article_story[hit.article]))
+    story = int(index.article_story[hit.article])
+    copies = int(np.count_nonzero(index.article_story == story))
+    highlights = highlight_spans(query, text)
+    others = [window for other, window in voters.items() if other != story]
     return Excerpt(
-        text, highlight_spans(query, text), citation(article), round(hit.score, 4), copies - 1
+        text, highlights, citation(article), round(hit.score, 4), copies - 1,
+        answer_span(kind, text, query.text, highlights, others),
     )
 
 

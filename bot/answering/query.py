@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
 
-from bot.answering.timewords import Period, named_period, period
+from bot.answering.timewords import Period, asks_newest, named_period, period
 from bot.search.analysis import is_stopword, stem, words
 from bot.search.index import Index
 
@@ -38,6 +38,7 @@ class Query:
     importance: dict[str, float]  # every content word's stem -> 1 + rarity; unknown words most
     unknown_names: frozenset[str]  # names and numbers asked about that no article contains
     answer_type: str  # "number", "name" or "any": what kind of words the answer brings
+    newest: bool = False  # asks for the latest report ("latest", "still"): newest first
 
 
 def analyse(
@@ -76,6 +77,7 @@ def analyse(
         importance,
         frozenset(unknown_names),
         answer_type(question),
+        asks_newest(question),
     )
 
 

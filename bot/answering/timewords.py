@@ -23,6 +23,7 @@ _MONTH = "|".join(MONTHS)
 _DATE = re.compile(rf"\b(?:on |in )?({_MONTH}) (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?\b")
 _MONTH_ONLY = re.compile(rf"\b(?:in|during) ({_MONTH})(?:,? (\d{{4}}))?\b")
 _WEEKDAY = re.compile(rf"\b(?:on|last) ({'|'.join(WEEKDAYS)})\b")
+_NEWEST = re.compile(r"\b(?:latest|newest|most recent|update on|updates on|still)\b")
 
 
 class Period(NamedTuple):
@@ -37,6 +38,11 @@ class Period(NamedTuple):
         days = ordinals.astype(np.int64)
         first, last = self.first.toordinal(), self.last.toordinal()
         return np.where(days < first, days - first, np.maximum(days - last, 0))
+
+
+def asks_newest(question: str) -> bool:
+    """Whether the question asks for the newest report ("latest", "still", ...)."""
+    return bool(_NEWEST.search(question.lower()))
 
 
 def period(question: str, asked: date) -> Period:

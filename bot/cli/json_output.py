@@ -27,6 +27,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
                 "published": _date(e.citation.published),
                 "score": e.score,
                 "also_in": e.also_in,
+                "answer": e.answer,
             }
             for e in answer.excerpts
         ],

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 from tqdm import tqdm
@@ -106,11 +107,17 @@ def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path 
         sys.exit(1)
 
 
-def _questions(args: tuple[str, ...]) -> Iterator[tuple[str, datetime | None]]:
+class Asked(NamedTuple):
+    question: str
+    asked_at: datetime | None
+    previous: str | None  # the question this one follows up
+
+
+def _questions(args: tuple[str, ...]) -> Iterator[Asked]:
     """Questions from the arguments, else (none, or ``-`` as for ``load``) stdin lines:
-    plain text or {"question": ..., "asked_at": "YYYY-MM-DD"}."""
+    plain text or {"question": ..., "asked_at": "YYYY-MM-DD", "previous": ...}."""
     if args and args != ("-",):
-        yield " ".join(args), None
+        yield Asked(" ".join(args), None, None)
         return
     for number, line in enumerate(sys.stdin, 1):
         line = line.strip()
@@ -119,13 +126,17 @@ def _questions(args: tuple[str, ...]) -> Iterator[tuple[str, datetime | None]]:
         if line.startswith("{"):
             try:
                 record = json.loads(line)
-                yield str(record["question"]), _date_arg(record.get("asked_at"), "asked_at")
+                previous = record.get("previous")
+                if not isinstance(previous, str | None):
+                    raise TypeError("previous must be the text of the previous question")
+                yield Asked(str(record["question"]), _date_arg(record.get("asked_at"), "asked_at"),
+                            previous or None)
             except (ValueError, KeyError, TypeError) as exc:
                 raise click.UsageError(
                     f"stdin line {number}: not a question object ({exc})"
                 ) from None
         else:
-            yield line, None
+            yield Asked(line, None, None)
 
 
 @main.command()
@@ -138,8 +149,8 @@ def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path:
     engine = _engine(db_path)
     default_date = _date_arg(asked_at, "--asked-at")
     color = sys.stdout.isatty()
-    for text, when in _questions(question):
-        answer = engine.ask(text, when or default_date)
+    for asked in _questions(question):
+        answer = engine.ask(asked.question, asked.asked_at or default_date, asked.previous)
         if as_json:
             click.echo(json.dumps(answer_to_json(answer), ensure_ascii=False))
         else:
@@ -206,14 +217,20 @@ def export(file: Path | None, db_path: Path | None) -> None:
             out.close()
 
 
+NEW_TOPIC = "/new"  # in the chat: the next question does not follow up the last one
+
+
 @main.command()
 @db_option
 def chat(db_path: Path | None) -> None:
-    """Ask questions interactively (an empty line or Ctrl-D quits)."""
+    """Ask questions interactively (an empty line or Ctrl-D quits). A question asked after
+    an answer follows it up ("How much did it cost?"); /new starts afresh."""
     engine = _engine(db_path)
     engine.warm_up()
     count = engine.stats().articles
-    click.echo(f"newsbot: {count} articles indexed. Ask a question; empty line to quit.")
+    click.echo(f"newsbot: {count} articles indexed. Ask a question; a question after an "
+               f"answer follows it up ({NEW_TOPIC} starts afresh); empty line to quit.")
+    previous: str | None = None
     while True:
         try:
             text = input("? ").strip()
@@ -221,8 +238,13 @@ def chat(db_path: Path | None) -> None:
             break
         if not text:
             break
-        answer = engine.ask(text, datetime.now(UTC))
+        if text == NEW_TOPIC:
+            previous = None
+            click.echo("(a new topic: the next question is asked on its own)")
+            continue
+        answer = engine.ask(text, datetime.now(UTC), previous)
         click.echo(terminal.answer_text(answer, color=sys.stdout.isatty()) + "\n")
+        previous = text
 
 
 @main.command()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from bot.models import Answer, Article, Excerpt, RecentPage, RelatedArticle, Stats
+from bot.models import Answer, Article, Excerpt, RecentPage, RelatedArticle, Stats, marks
 
 
 def _day(value: datetime | None) -> str:
@@ -14,12 +14,17 @@ def _day(value: datetime | None) -> str:
 
 
 def marked(excerpt: Excerpt, color: bool) -> str:
-    """The excerpt with question words in bold (or *starred* without colour)."""
+    """The excerpt with question words in bold and the answer underlined in bold yellow
+    (without colour: question words *starred*, the answer __underscored__)."""
     out, cursor = [], 0
-    for start, end in excerpt.highlights:
-        word = excerpt.text[start:end]
+    for start, end, is_answer in marks(excerpt):
+        text = excerpt.text[start:end]
         out.append(excerpt.text[cursor:start])
-        out.append(click.style(word, bold=True) if color else f"*{word}*")
+        if color:
+            out.append(click.style(text, bold=True, underline=is_answer,
+                                   fg="yellow" if is_answer else None))
+        else:
+            out.append(f"__{text}__" if is_answer else f"*{text}*")
         cursor = end
     out.append(excerpt.text[cursor:])
     return "".join(out)

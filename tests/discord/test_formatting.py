@@ -116,8 +116,17 @@ def test_answer_embed_quotes_bolds_and_cites() -> None:
     assert "Demo Wire" in embed.description and "also in 2 more outlets" in embed.description
     [field] = embed.fields
     assert field.name == "Related" and "[Related story](https://example.com/r)" in field.value
-    assert render.is_answer([embed])
+    assert render.asked_question([embed]) == "What did Kim say?"
+    assert render.asked_question([render.help_embed()]) is None
     assert_within_limits(embed)
+
+
+def test_the_answer_is_underlined_bold_and_question_words_stay_bold() -> None:
+    text = "Kim called for 1,800 more missiles a year."
+    answer = Answer("How many missiles did Kim want?", True,
+                    (excerpt(text, answer_span=(15, 20)),), (), 0.9)
+    description = render.answer_embed(answer).description
+    assert "> **Kim** called for __**1,800**__ more **missile**s a year." in description
 
 
 def test_answer_embed_escapes_article_and_question_text() -> None:
@@ -128,6 +137,7 @@ def test_answer_embed_escapes_article_and_question_text() -> None:
         assert "@everyone" not in text and "@here" not in text
         assert "<@123456789012345678>" not in text and "**bold**" not in text
     assert "javascript:" not in embed.description
+    assert render.asked_question([embed]) == NASTY.strip()  # the escaping undone
     assert_within_limits(embed)
 
 
@@ -137,7 +147,7 @@ def test_no_confident_answer_lists_the_closest_articles() -> None:
     assert "@\u200beveryone weather on Mars?" in embed.description
     assert embed.fields[0].name == "Closest articles"
     assert "[Related story](https://example.com/r)" in embed.fields[0].value
-    assert render.is_answer([embed])
+    assert render.asked_question([embed]) == "@everyone weather on Mars?"  # for follow-ups
 
 
 def test_huge_answer_stays_within_every_limit() -> None:

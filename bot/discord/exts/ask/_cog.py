@@ -73,16 +73,17 @@ class AskCog(commands.Cog):
                 await self._reply(message, content=render.empty_question_text())
             return
         try:
-            await self._answer(message, question)
+            await self._answer(message, question, self._followed_up(message))
         except Exception as exc:
             await errors.message_failed(message, exc)
 
-    async def _answer(self, message: discord.Message, question: str) -> None:
+    async def _answer(self, message: discord.Message, question: str, previous: str | None
+                      ) -> None:
         async def typing_while_answered() -> Answer:
             self.questions.check()  # refuse before "typing...", itself a REST call
             async with message.channel.typing():
                 return await self.questions.run(self.bot.engine.ask, question,
-                                                message.created_at)
+                                                message.created_at, previous)
 
         async def send(text: str | None, embed: discord.Embed | None) -> None:
             await self._reply(message, content=text, embed=embed)
@@ -128,12 +129,14 @@ class AskCog(commands.Cog):
         )
 
     def _replies_to_answer(self, message: discord.Message) -> bool:
+        return self._followed_up(message) is not None
+
+    def _followed_up(self, message: discord.Message) -> str | None:
+        """The question of the bot's answer this message replies to, if it does."""
         ref = message.reference.resolved if message.reference else None
-        return (
-            isinstance(ref, discord.Message)
-            and ref.author.id == self.bot.user.id  # type: ignore[union-attr]
-            and render.is_answer(ref.embeds)
-        )
+        if isinstance(ref, discord.Message) and ref.author.id == self.bot.user.id:  # type: ignore[union-attr]
+            return render.asked_question(ref.embeds)
+        return None
 
     def _in_ask_channel(self, message: discord.Message) -> bool:
         if message.guild is None:

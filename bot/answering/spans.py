@@ -1,0 +1,139 @@
+"""The answer inside an excerpt: the span of the kind the question asks for (a number or
+amount for "how many", a person or organisation for "who", a date for "when", a place for
+"where", a name for "which") that the question does not already hold, nearest the
+question's own words in the excerpt (the answer usually sits beside what the question
+restates).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+
+from bot.answering.places import ANY_PLACE, asked_places
+from bot.answering.query import NUMBER_QUESTION
+from bot.search.analysis import is_stopword, words
+
+Span = tuple[int, int]
+
+DATE_QUESTION = re.compile(  # "when" asking, not joining ("this week when it announced")
+    r"(?:^|[.?!,:;]\s*)when\b|\bwhen (?:did|does|do|is|was|will|are|were|has|have|can)\b"
+    r"|\b(?:what|which) (?:day|date|month|year|week)\b|\bin what (?:month|year)\b"
+)
+AMOUNT_QUESTION = re.compile(
+    r"\b(?:what|which) (?:rate|price|amount|score|share|total|sum|cost|fee|fare|salary|"
+    r"temperature|speed|distance|height|weight|size|population)\b"
+)
+CALLED = re.compile(
+    r"\bwhat (?:is|was|are|were|will) .*\b(?:called|named)\b|\bwhat is the name of\b"
+)
+PERSON_QUESTION = re.compile(r"\b(?:who|whom|whose)\b")
+NAME_QUESTION = re.compile(r"\bwhich\b|\bwhat (?!(?:is|was|are|were|did|does|do|will|has|have|"
+                           r"had|can|could|would|should|might|may|happened|caused|made)\b)\w+")
+
+_MONTHS = "|".join(name for name in calendar.month_name if name)
+_WEEKDAYS = "|".join(calendar.day_name)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred|hundreds|thousand|thousands|dozen|dozens|half"
+)
+_SCALE = (
+    r"(?:\s?(?:%|percent|per cent)|\s(?:million|billion|trillion|thousand|hundred))?"
+    r"(?:\s(?:dollars|euros|pounds|crowns|francs|yen|yuan|rupees|pesos|roubles|rubles))?"
+)
+NUMBER_SPAN = re.compile(
+    rf"(?:[$£€¥]\s?)?\d[\d,.]*\d{_SCALE}|(?:[$£€¥]\s?)?\d{_SCALE}"
+    rf"|\b(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*\b{_SCALE}",
+    re.IGNORECASE,
+)
+DATE_SPAN = re.compile(
+    rf"\b(?:(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s\d{{4}})?"
+    rf"|\d{{1,2}}\s(?:{_MONTHS})(?:\s\d{{4}})?|(?:{_WEEKDAYS})|(?:19|20)\d\d)\b"
+)
+_CAPITALISED = r"[A-Z][\w'’.&-]*\w|[A-Z]"
+_JOINERS = r"of|de|du|del|der|la|le|van|von|al|bin|the|and|for|&"
+NAME_SPAN = re.compile(
+    rf"(?<![\w'’])(?:{_CAPITALISED})(?:\s(?:(?:{_JOINERS})\s)?(?:{_CAPITALISED}))*"
+)
+QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
+_MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
+
+
+def asked_kind(question: str) -> str | None:
+    """What kind of span answers the question: "number", "date", "person", "place",
+    "name", or None (a "what is..." or "why" question has no single-span answer)."""
+    lowered = question.lower()
+    if DATE_QUESTION.search(lowered):
+        return "date"
+    if NUMBER_QUESTION.search(lowered) or AMOUNT_QUESTION.search(lowered):
+        return "number"
+    if asked_places(question) is not None:
+        return "place"
+    if PERSON_QUESTION.search(lowered):
+        return "person"
+    return "name" if NAME_QUESTION.search(lowered) or CALLED.search(lowered) else None
+
+
+def answer_span(
+    kind: str | None, text: str, question: str, near: Sequence[Span],
+    others: Sequence[str] = (),
+) -> Span | None:
+    """The character span in ``text`` answering a question of ``kind``: a candidate of
+    that kind not made only of the question's words, nearest the spans ``near`` (the
+    question's words in ``text``), the distance shrunk for each of the ``others`` (texts of
+    other matching passages) that names it too (names only); None when the excerpt holds
+    no such candidate."""
+    if kind is None:
+        return None
+    asked = _bare(question)
+    if kind in ("number", "date"):  # "two", "Monday": agreeing by chance, not by fact
+        others = ()
+    candidates = [
+        span for span in _candidates(kind, text, question)
+        if not _bare(text[span[0]:span[1]]) <= asked
+    ]
+    if not candidates:
+        return None
+
+    def distance(span: Span) -> float:
+        gaps = [max(start - span[1], span[0] - end, 0) for start, end in near]
+        found = text[span[0]:span[1]].lower()
+        return min(gaps, default=0) / (1 + sum(found in other for other in others))
+
+    return min(candidates, key=lambda span: (distance(span), span[0]))
+
+
+def _bare(text: str) -> set[str]:
+    """Words without case, dots or possessives ("U.S." and "US", "Ford's" and "Ford")."""
+    plain = re.sub(r"['’]s\b", "", text.lower()).replace(".", "")
+    return set(words(plain))
+
+
+def _candidates(kind: str, text: str, question: str) -> list[Span]:
+    if kind == "number":
+        return [m.span() for m in NUMBER_SPAN.finditer(text)]
+    if kind == "date":
+        return [m.span() for m in DATE_SPAN.finditer(text)]
+    if kind == "place":
+        places = [m.span() for m in (asked_places(question) or ANY_PLACE).finditer(text)]
+        if places:
+            return places
+    names = [span for m in NAME_SPAN.finditer(text) if (span := _trimmed(text, *m.span()))]
+    titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
+    return names + titles
+
+
+def _trimmed(text: str, start: int, end: int) -> Span | None:
+    """A capitalised phrase without leading common words ("The", "But", "In"); None when
+    nothing of a name is left (or only a month or day)."""
+    phrase = text[start:end]
+    for word in re.findall(r"\S+\s*", phrase):
+        if not is_stopword(word.strip().lower()):
+            break
+        start += len(word)
+    found = text[start:end].strip()
+    if not found or _MONTH_OR_DAY.match(found) or is_stopword(found.lower()):
+        return None
+    return start, end
