@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+Library = str | None  # a server's library (its guild id as text); None: the shared library
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -22,6 +24,7 @@ class Article:
     # (parsers do, in worker processes during bulk loads); empty when not known. A copy
     # with another text must not keep it.
     fingerprint: str = field(default="", compare=False, repr=False)
+    library: Library = None  # whose it is: a server's library id, None for the shared library
 
     @property
     def paragraphs(self) -> list[str]:
@@ -103,7 +106,12 @@ class RecentPage:
 
 @dataclass(frozen=True, slots=True)
 class Stats:
+    """Counts of what one reader sees: the shared library and, in a server, its own
+    (``own``: its articles; 0 for the shared library alone)."""
+
     articles: int
+    shared: int
+    own: int
     sentences: int
     sources: int
     newest: datetime | None

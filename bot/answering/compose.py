@@ -16,6 +16,7 @@ from bot.answering.weights import CONFIDENCE
 from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.search.analysis import WORD_RE, stem, terms, words
 from bot.search.index import Index
+from bot.search.libraries import admit_articles
 from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
 
 MAX_EXCERPTS = 3
@@ -95,7 +96,10 @@ def pick(
 def _excerpt(query: Query, index: Index, hit: Hit) -> Excerpt:
     article = index.articles[hit.article]
     text = _clip(" ".join(hit.text(index).split()))
-    copies = int(np.count_nonzero(index.article_story == index.article_story[hit.article]))
+    same_story = index.article_story == index.article_story[hit.article]
+    if query.allowed is not None:  # copies the asker cannot see are not counted either
+        same_story &= query.allowed
+    copies = int(np.count_nonzero(same_story))
     return Excerpt(
         text, highlight_spans(query, text), citation(article), round(hit.score, 4), copies - 1
     )
@@ -140,7 +144,9 @@ def closest_articles(
     # The rarest title words carry the likeness; common ones ("says", "new") only cost time.
     for term_id in sorted(titled, key=index.article_postings.df)[:RELATED_TITLE_TERMS]:
         weights[term_id] = weights.get(term_id, 0.0) + TITLE_TERM_WEIGHT * titled[term_id]
-    docs, scores = index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS)
+    docs, scores = index.article_postings.score(
+        weights, ARTICLE_CANDIDATE_POSTINGS, admit_articles(query.allowed)
+    )
     if not len(scores):
         return ()
     floor = RELATED_MIN_SHARE * float(scores.max())

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answering.timewords import Period, named_period, period
@@ -38,6 +39,9 @@ class Query:
     importance: dict[str, float]  # every content word's stem -> 1 + rarity; unknown words most
     unknown_names: frozenset[str]  # names and numbers asked about that no article contains
     answer_type: str  # "number", "name" or "any": what kind of words the answer brings
+    # Articles the asker may see (their server's library and the shared one; None: all):
+    # the engine sets it, and every candidate is chosen among them.
+    allowed: np.ndarray | None = None
 
 
 def analyse(
