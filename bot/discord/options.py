@@ -10,7 +10,8 @@ from discord import app_commands
 
 from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
-from bot.models import Article
+from bot.discord.scope import library_of
+from bot.models import Article, Library
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
@@ -26,24 +27,38 @@ class UnknownArticle(UserFacingError):
 
 class ArticleOption(app_commands.Transformer):
     """Suggests articles by title (value: the id); turns the id that arrives into an Article.
-    Suggestions are only suggestions: any text can arrive, so it is looked up again."""
+    Suggestions are only suggestions: any text can arrive, so it is looked up again. Only
+    articles of the reader's libraries (their server's and the shared one) are offered or
+    found; with ``own_only``, only their server's own."""
+
+    own_only = False
 
     async def autocomplete(
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        engine = _bot(interaction).engine
-        found = await asyncio.to_thread(engine.find_titles, value, MAX_CHOICES)
+        engine, library = _bot(interaction).engine, library_of(interaction.guild_id)
+        found = await asyncio.to_thread(engine.find_titles, value, MAX_CHOICES, library)
         return [
             app_commands.Choice(name=render.choice_name(a), value=a.id)
             for a in found[:MAX_CHOICES]
-            if 0 < len(a.id) <= MAX_VALUE
+            if 0 < len(a.id) <= MAX_VALUE and self._offers(a, library)
         ]
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Article:
-        article = await asyncio.to_thread(_bot(interaction).engine.article, value)
-        if article is None:
-            raise UnknownArticle()
+        library = library_of(interaction.guild_id)
+        article = await asyncio.to_thread(_bot(interaction).engine.article, value, library)
+        if article is None or not self._offers(article, library):
+            raise UnknownArticle()  # another library's article is not even named
         return article
+
+    def _offers(self, article: Article, library: Library) -> bool:
+        return not self.own_only or article.library == library
+
+
+class OwnArticleOption(ArticleOption):
+    """The server's own articles only (what its admins may remove)."""
+
+    own_only = True
 
 
 def _bot(interaction: discord.Interaction) -> NewsBot:
@@ -51,3 +66,4 @@ def _bot(interaction: discord.Interaction) -> NewsBot:
 
 
 ArticleArg = app_commands.Transform[Article, ArticleOption]
+OwnArticleArg = app_commands.Transform[Article, OwnArticleOption]

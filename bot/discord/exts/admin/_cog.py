@@ -13,8 +13,9 @@ from discord.ext import commands
 from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
 from bot.discord.interactions import deferred, respond, say
-from bot.discord.options import ArticleArg
+from bot.discord.options import OwnArticleArg
 from bot.discord.permissions import admin_command, admin_group, require_admin
+from bot.discord.scope import library_of
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
@@ -47,14 +48,16 @@ class AdminCog(commands.Cog):
         data = await file.read()
         if len(data) > limit:
             raise UserFacingError(render.too_big_text(len(data), limit))
-        report = await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename)
+        report = await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename,
+                                         library_of(interaction.guild_id))
         log.info("user %s loaded %s: %s", interaction.user.id, file.filename, report.summary())
         await respond(interaction, render.load_report_embed(report, file.filename))
 
-    @admin_command("Remove an article")
+    @admin_command("Remove one of this server's articles")
     @app_commands.describe(article="Start typing a title")
-    async def remove(self, interaction: discord.Interaction, article: ArticleArg) -> None:
-        removed = await deferred(interaction, self.bot.engine.remove, article.id, ephemeral=True)
+    async def remove(self, interaction: discord.Interaction, article: OwnArticleArg) -> None:
+        removed = await deferred(interaction, self.bot.engine.remove, article.id,
+                                 library_of(interaction.guild_id), ephemeral=True)
         if not removed:
             raise UserFacingError("That article was already gone.")
         log.info("user %s removed article %s", interaction.user.id, article.id)
@@ -62,7 +65,8 @@ class AdminCog(commands.Cog):
 
     @admin_command("Database counts")
     async def stats(self, interaction: discord.Interaction) -> None:
-        stats = await deferred(interaction, self.bot.engine.stats, ephemeral=True)
+        stats = await deferred(interaction, self.bot.engine.stats,
+                               library_of(interaction.guild_id), ephemeral=True)
         await respond(interaction, render.stats_embed(stats))
 
     # -- ask channels ----------------------------------------------------------------------

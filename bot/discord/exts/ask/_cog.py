@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.discord import errors
 from bot.discord import formatting as render
 from bot.discord.interactions import respond, say
+from bot.discord.scope import library_of
 from bot.discord.workqueue import Busy, WorkQueue
 from bot.models import Answer
 
@@ -81,8 +82,10 @@ class AskCog(commands.Cog):
         async def typing_while_answered() -> Answer:
             self.questions.check()  # refuse before "typing...", itself a REST call
             async with message.channel.typing():
-                return await self.questions.run(self.bot.engine.ask, question,
-                                                message.created_at)
+                return await self.questions.run(
+                    self.bot.engine.ask, question, message.created_at,
+                    library_of(message.guild and message.guild.id),
+                )
 
         async def send(text: str | None, embed: discord.Embed | None) -> None:
             await self._reply(message, content=text, embed=embed)
@@ -155,7 +158,8 @@ class AskCog(commands.Cog):
         async def deferred_answer() -> Answer:
             await interaction.response.defer(thinking=True)  # first: the 3 s deadline
             return await self.questions.run(self.bot.engine.ask, question,
-                                            interaction.created_at)
+                                            interaction.created_at,
+                                            library_of(interaction.guild_id))
 
         async def send(text: str | None, embed: discord.Embed | None) -> None:
             if interaction.response.is_done():

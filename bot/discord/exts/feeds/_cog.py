@@ -15,6 +15,7 @@ from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
 from bot.discord.interactions import respond
 from bot.discord.permissions import admin_group, require_admin
+from bot.discord.scope import library_of
 from bot.ingest.fetch import FeedFetchError, check_url, fetch_feed
 from bot.models import Article
 from bot.storage.settings import Record
@@ -67,11 +68,13 @@ class FeedsCog(commands.Cog):
         if fetched.body is None:
             return []
         started = datetime.now(UTC)
-        engine = self.bot.engine
-        report = await asyncio.to_thread(engine.load_bytes, fetched.body, fetched.url)
+        engine, library = self.bot.engine, library_of(feed.get("guild_id") or None)
+        report = await asyncio.to_thread(engine.load_bytes, fetched.body, fetched.url, library)
         await self.feeds.remember(feed, fetched.etag, fetched.modified)
         log.info("feed %s: %s", feed["url"], report.summary())
-        found = await asyncio.to_thread(lambda: [engine.article(i) for i in report.article_ids])
+        found = await asyncio.to_thread(
+            lambda: [engine.article(i, library) for i in report.article_ids]
+        )
         new = [a for a in found if a is not None and a.added_at >= started]
         if new:
             await self._announce(feed, new)
