@@ -92,6 +92,17 @@ def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
     return ""
 
 
+def fit_lines(lines: list[str], limit: int) -> str:
+    """As many whole lines as fit within ``limit``, then how many were left out."""
+    shown: list[str] = []
+    for number, line in enumerate(lines):
+        more = f"\n{ELLIPSIS} and {len(lines) - number} more"
+        if len("\n".join([*shown, line])) + len(more) > limit:
+            return "\n".join([*shown, more.strip()])
+        shown.append(line)
+    return "\n".join(shown)
+
+
 def safe_url(url: str | None) -> str | None:
     """``url`` fit for a markdown link or an embed URL: http(s) only, short, no spaces."""
     url = (url or "").strip()

@@ -32,11 +32,12 @@ class ArticleOption(app_commands.Transformer):
     found; with ``own_only``, only their server's own."""
 
     own_only = False
+    shared_only = False  # the shared library's articles (the owner's commands)
 
     async def autocomplete(
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        engine, library = _bot(interaction).engine, library_of(interaction.guild_id)
+        engine, library = _bot(interaction).engine, self._library(interaction)
         found = await asyncio.to_thread(engine.find_titles, value, MAX_CHOICES, library)
         return [
             app_commands.Choice(name=render.choice_name(a), value=a.id)
@@ -45,14 +46,17 @@ class ArticleOption(app_commands.Transformer):
         ]
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Article:
-        library = library_of(interaction.guild_id)
+        library = self._library(interaction)
         article = await asyncio.to_thread(_bot(interaction).engine.article, value, library)
         if article is None or not self._offers(article, library):
             raise UnknownArticle()  # another library's article is not even named
         return article
 
+    def _library(self, interaction: discord.Interaction) -> Library:
+        return None if self.shared_only else library_of(interaction.guild_id)
+
     def _offers(self, article: Article, library: Library) -> bool:
-        return not self.own_only or article.library == library
+        return not (self.own_only or self.shared_only) or article.library == library
 
 
 class OwnArticleOption(ArticleOption):
@@ -66,4 +70,11 @@ def _bot(interaction: discord.Interaction) -> NewsBot:
 
 
 ArticleArg = app_commands.Transform[Article, ArticleOption]
+class SharedArticleOption(ArticleOption):
+    """The shared library's articles only (what the owner may remove)."""
+
+    shared_only = True
+
+
 OwnArticleArg = app_commands.Transform[Article, OwnArticleOption]
+SharedArticleArg = app_commands.Transform[Article, SharedArticleOption]

@@ -22,6 +22,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+async def read_upload(
+    bot: NewsBot, interaction: discord.Interaction, file: discord.Attachment
+) -> bytes:
+    """The attachment's bytes, the interaction deferred privately meanwhile; refused
+    before reading when it is over the upload limit (and after, if it lied)."""
+    limit = min(bot.settings.max_upload_bytes, interaction.filesize_limit)
+    if file.size > limit:
+        raise UserFacingError(render.too_big_text(file.size, limit))
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    data = await file.read()
+    if len(data) > limit:
+        raise UserFacingError(render.too_big_text(len(data), limit))
+    return data
+
+
 def _channel_id(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
     return channel.id if channel is not None else interaction.channel_id  # type: ignore[return-value]
 
@@ -41,13 +56,7 @@ class AdminCog(commands.Cog):
     @admin_command("Load articles from a file (text, JSON, JSONL, feed, HTML)")
     @app_commands.describe(file="The file to load")
     async def load(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        limit = min(self.bot.settings.max_upload_bytes, interaction.filesize_limit)
-        if file.size > limit:
-            raise UserFacingError(render.too_big_text(file.size, limit))
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
-        if len(data) > limit:
-            raise UserFacingError(render.too_big_text(len(data), limit))
+        data = await read_upload(self.bot, interaction, file)
         report = await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename,
                                          library_of(interaction.guild_id))
         log.info("user %s loaded %s: %s", interaction.user.id, file.filename, report.summary())
