@@ -172,7 +172,8 @@ class FakeDiscord:
         @everyone. Returns the user. While the bot is connected this also dispatches
         GUILD_MEMBER_ADD."""
         guild = self._world.guild(guild_id)
-        user = self._world.add_member(user_id, name, permissions, roles, guild.id)
+        known = self._world.known_user(str(user_id)) if user_id is not None else None
+        user = guild.add_member(user_id, name, permissions, roles, user=known)
         if self.intents & GUILD_MEMBERS:
             event = dict(guild.member_payload(user["id"]), guild_id=guild.id)
             self._dispatch_later("GUILD_MEMBER_ADD", event)
@@ -193,7 +194,7 @@ class FakeDiscord:
 
     def add_role(self, name: str, permissions: int = 0) -> dict[str, Any]:
         """Create a role; while the bot is connected this dispatches GUILD_ROLE_CREATE."""
-        role = self._world.add_role(name, permissions)
+        role = self._world.primary.add_role(name, permissions)
         if self._gateway.session is not None:
             self._dispatch_later("GUILD_ROLE_CREATE", {"guild_id": self.guild_id, "role": role})
         return role

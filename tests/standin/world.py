@@ -163,24 +163,8 @@ class World:
         """Every guild's roles."""
         return {rid: r for g in self.guilds.values() for rid, r in g.roles.items()}
 
-    def add_role(self, name: str, permissions: int = 0, *, bot_id: str | None = None,
-                 guild_id: str | int | None = None) -> dict:
-        return self.guild(guild_id).add_role(name, permissions, bot_id=bot_id)
-
-    def add_member(
-        self,
-        user_id: str | int | None = None,
-        name: str = "alice",
-        permissions: int = 0,
-        roles: Iterable[str | int] = (),
-        guild_id: str | int | None = None,
-    ) -> dict[str, Any]:
-        """Add a (human) member to a guild (a user already in another keeps their id and
-        name); returns the user dict."""
-        known = self._known_user(str(user_id)) if user_id is not None else None
-        return self.guild(guild_id).add_member(user_id, name, permissions, roles, user=known)
-
-    def _known_user(self, uid: str) -> dict[str, Any] | None:
+    def known_user(self, uid: str) -> dict[str, Any] | None:
+        """The user dict of a member of any guild (a user keeps their id and name)."""
         return next((g.members[uid].user for g in self.guilds.values() if uid in g.members),
                     None)
 
@@ -191,7 +175,7 @@ class World:
     def user(self, user: UserRef) -> dict[str, Any]:
         """The stored user dict for a user dict or id (unknown users are created)."""
         uid = self.user_id(user)
-        known = self._known_user(uid)
+        known = self.known_user(uid)
         if known is not None:
             return known
         if isinstance(user, dict):
