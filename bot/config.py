@@ -30,6 +30,11 @@ class Settings:
     discord_token: str = field(default="", repr=False)  # never printed
     db_path: Path = DEFAULT_DB
     dev_guild_id: int | None = None
+    # Users who may change the shared library and purge servers' libraries, besides the
+    # application's owner (or team); their commands exist only in the owner guild (else
+    # the dev guild; with neither, nowhere).
+    owner_ids: frozenset[int] = frozenset()
+    owner_guild_id: int | None = None
     admin_role: str = ""
     sharded: bool = False
     message_content: bool = True
@@ -68,6 +73,10 @@ def _bool(name: str, raw: str) -> bool:
     raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
+def _ids(name: str, raw: str) -> frozenset[int]:
+    return frozenset(_int(name, part.strip()) for part in raw.split(",") if part.strip())
+
+
 def _text(_name: str, raw: str) -> str:
     return raw
 
@@ -85,6 +94,8 @@ ENVIRONMENT: dict[str, tuple[str, Parser]] = {  # field -> (variable, how its te
     "discord_token": ("DISCORD_TOKEN", _text),
     "db_path": ("NEWSBOT_DB", _path),
     "dev_guild_id": ("DEV_GUILD_ID", _int),
+    "owner_ids": ("NEWSBOT_OWNER_IDS", _ids),
+    "owner_guild_id": ("NEWSBOT_OWNER_GUILD", _int),
     "admin_role": ("NEWSBOT_ADMIN_ROLE", _text),
     "sharded": ("NEWSBOT_SHARDED", _bool),
     "message_content": ("NEWSBOT_MESSAGE_CONTENT", _bool),

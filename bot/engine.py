@@ -1,22 +1,30 @@
 """The engine's front door: articles in, answers out. Knows nothing of Discord or terminals.
 
 Asking, browsing and loading; the index they answer from is ``search.holder``'s.
+
+Every article belongs to a library: the shared one (None) or a server's (its id). Each
+method takes the ``library`` of whoever asks: a reader in a server sees the shared library
+and that server's, a reader elsewhere (None) the shared library alone; a change made in a
+library touches only that library.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from bot import ingest
 from bot.answering.compose import closest_articles, compose
-from bot.answering.query import Corrector, analyse
+from bot.answering.query import Corrector, Query, analyse
 from bot.answering.weights import MIN_CONFIDENCE
 from bot.ingest.parallel import iter_paths_parallel
 from bot.ingest.web.fetch import Fetcher
@@ -24,6 +32,7 @@ from bot.ingest.web.urls import is_url, read_urls
 from bot.models import (
     Answer,
     Article,
+    Library,
     LoadReport,
     RecentPage,
     Rejection,
@@ -87,47 +96,68 @@ class Engine:
 
     # -- questions -----------------------------------------------------------------------
     def ask(
-        self, question: str, asked_at: datetime | None = None, previous: str | None = None
+        self,
+        question: str,
+        asked_at: datetime | None = None,
+        previous: str | None = None,
+        library: Library = None,
     ) -> Answer:
-        """The answer to ``question``; ``previous``: the question it follows up."""
+        """The answer to ``question`` from ``library`` and the shared library; ``previous``:
+        the question it follows up."""
         index, corrector = self._current()
-        query = analyse(question, index, corrector, asked_at)
-        before = analyse(previous, index, corrector, asked_at) if previous else None
+        query = self._scoped(analyse(question, index, corrector, asked_at), index, library)
+        before = (
+            self._scoped(analyse(previous, index, corrector, asked_at), index, library)
+            if previous else None
+        )
         return compose(query, index, self.min_confidence, before)
 
-    def related(self, article_id: str, limit: int = 5) -> tuple[RelatedArticle, ...]:
+    def related(
+        self, article_id: str, limit: int = 5, library: Library = None
+    ) -> tuple[RelatedArticle, ...]:
         index, corrector = self._current()
-        article = self.store.get(article_id)
+        article = self._visible_article(article_id, library)
         if article is None:
             return ()
-        query = analyse(article.title, index, corrector)
-        number = index.articles.number_of(article.id)
+        query = self._scoped(analyse(article.title, index, corrector), index, library)
+        number = index.articles.number_of(article.id, article.library)
         exclude = set() if number is None else {number}  # None: not indexed yet
         return closest_articles(query, index, exclude=exclude, limit=limit)
 
+    @staticmethod
+    def _scoped(query: Query, index: Index, library: Library) -> Query:
+        return replace(query, allowed=index.libraries.visible(library))
+
     # -- browsing ------------------------------------------------------------------------
-    def article(self, article_id: str) -> Article | None:
-        """An article by id, or by an unambiguous id prefix of at least 6 characters."""
+    def article(self, article_id: str, library: Library = None) -> Article | None:
+        """An article ``library``'s readers see, by id or by an unambiguous id prefix of at
+        least 6 characters."""
         self._refresh_store()
-        found = self.store.get(article_id.strip())
-        if found or len(article_id.strip()) < 6:
+        wanted = article_id.strip()
+        found = self._visible_article(wanted, library)
+        if found or len(wanted) < 6:
             return found
         articles = self.store.articles()
-        matches = [h for h in articles.headers() if h.id.startswith(article_id.strip())]
+        matches = [h for h in _visible(articles.headers(), library) if h.id.startswith(wanted)]
         return articles[matches[0].number] if len(matches) == 1 else None
 
-    def find_titles(self, text: str, limit: int = 25) -> list[Article]:
+    def _visible_article(self, article_id: str, library: Library) -> Article | None:
+        """The server's own copy first: it is what its admins loaded (and may remove)."""
+        own = self.store.get(article_id, library) if library is not None else None
+        return own or self.store.get(article_id)
+
+    def find_titles(self, text: str, limit: int = 25, library: Library = None) -> list[Article]:
         """Articles whose titles fuzzily match ``text`` (newest first when ``text`` is empty)."""
         self._refresh_store()
         articles = self.store.articles()
+        headers = _visible(articles.headers(), library)
         if not text.strip():
-            return [articles[h.number] for h in _newest_first(articles.headers())[:limit]]
-        titles = [h.title for h in articles.headers()]
+            return [articles[h.number] for h in _newest_first(headers)[:limit]]
         matches = process.extract(
-            text, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
-            score_cutoff=50,
+            text, [h.title for h in headers], scorer=fuzz.WRatio,
+            processor=utils.default_process, limit=limit, score_cutoff=50,
         )
-        return [articles[number] for _title, _score, number in matches]
+        return [articles[headers[at].number] for _title, _score, at in matches]
 
     def recent(
         self,
@@ -137,12 +167,13 @@ class Engine:
         keyword: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        library: Library = None,
     ) -> RecentPage:
         self._refresh_store()
         articles = self.store.articles()
         chosen = [
             h.number
-            for h in _newest_first(articles.headers())
+            for h in _newest_first(_visible(articles.headers(), library))
             if _matches(h, source=source, since=since, until=until)
             and (not keyword or _mentions(articles[h.number], keyword))
         ]
@@ -151,19 +182,30 @@ class Engine:
         shown = tuple(articles[n] for n in chosen[(page - 1) * per_page : page * per_page])
         return RecentPage(shown, page, pages, len(chosen))
 
-    def stats(self) -> Stats:
+    def stats(self, library: Library = None) -> Stats:
         index, _ = self._current()
-        headers = index.articles.headers()
+        headers = _visible(index.articles.headers(), library)
         dates = [h.published for h in headers if h.published]
+        sentences = np.diff(index.article_first)
+        allowed = index.libraries.visible(library)
+        own = sum(h.library is not None for h in headers)
         return Stats(
             articles=len(headers),
-            sentences=index.n_sentences,
+            shared=len(headers) - own,
+            own=own,
+            sentences=int(sentences.sum() if allowed is None else sentences[allowed].sum()),
             sources=len({h.source for h in headers}),
             newest=max(dates, default=None),
             oldest=min(dates, default=None),
-            db_path=str(self.store.path),
-            db_bytes=self.store.size_bytes,
+            # The file holds every library: its size is the operator's to see, not a server's.
+            db_path=str(self.store.path) if library is None else "",
+            db_bytes=self.store.size_bytes if library is None else 0,
         )
+
+    def library_sizes(self) -> Counter[Library]:
+        """Articles in each library that holds any (None: the shared library)."""
+        self._refresh_store()
+        return self.store.library_sizes()
 
     # -- loading -------------------------------------------------------------------------
     def load(
@@ -172,10 +214,13 @@ class Engine:
         stdin: BinaryIO | None = None,
         progress: Progress | None = None,
         workers: int = 0,
+        library: Library = None,
+        as_recorded: bool = False,
     ) -> LoadReport:
         """Load files, directories and http(s) URLs (fetched first: feeds with their items'
-        pages, or pages); ``workers`` > 0 parses files in that many processes while this
-        one stores (bulk loads)."""
+        pages, or pages) into ``library``; ``workers`` > 0 parses files in that many
+        processes while this one stores (bulk loads). ``as_recorded``: each article goes to
+        the library its record names (an export's), else the shared one."""
         paths = [str(path) for path in paths]
         files = [path for path in paths if not is_url(path)]
         if workers > 0:
@@ -183,16 +228,27 @@ class Engine:
         else:
             items = ingest.iter_paths(files, stdin=stdin)
         fetched = read_urls([path for path in paths if is_url(path)], self.fetcher)
-        return self._save_all(chain(fetched, items), progress)
+        return self._save_all(chain(fetched, items), progress, library, as_recorded)
 
-    def load_bytes(self, data: bytes, name: str) -> LoadReport:
-        return self._save_all(ingest.parse_bytes(data, name), None)
+    def load_bytes(self, data: bytes, name: str, library: Library = None) -> LoadReport:
+        return self._save_all(ingest.parse_bytes(data, name), None, library, False)
 
-    def load_items(self, items: Iterable[ingest.Item]) -> LoadReport:
-        """Store what was read elsewhere (fetched feeds and pages)."""
-        return self._save_all(iter(items), None)
+    def load_items(self, items: Iterable[ingest.Item], library: Library = None) -> LoadReport:
+        """Store what was read elsewhere (fetched feeds and pages) into ``library``."""
+        return self._save_all(iter(items), None, library, False)
 
-    def _save_all(self, items: Iterator[ingest.Item], progress: Progress | None):
+    def _save_all(
+        self,
+        items: Iterator[ingest.Item],
+        progress: Progress | None,
+        library: Library,
+        as_recorded: bool,
+    ) -> LoadReport:
+        if not as_recorded:  # a record naming another library is not let in there
+            items = (
+                replace(item, library=library) if isinstance(item, Article) else item
+                for item in items
+            )
         report = LoadReport()
         try:
             self._save_batches(items, progress, report)
@@ -215,17 +271,34 @@ class Engine:
                 if progress:
                     progress(len(batch))
 
-    def remove(self, article_id: str) -> bool:
+    def remove(self, article_id: str, library: Library = None) -> bool:
+        """Remove ``library``'s own article (another library's is not found)."""
         with self._write_lock:
-            removed = self.store.remove(article_id)
+            removed = self.store.remove(article_id, library)
+        if removed:
+            self.indexes.changed()
+        return removed
+
+    def purge(self, library: str) -> int:
+        """Remove every article of a server's library; how many there were."""
+        with self._write_lock:
+            removed = self.store.purge(library)
         if removed:
             self.indexes.changed()
         return removed
 
 
-def first_stored(engine: Engine, report: LoadReport, limit: int = 5) -> list[Article]:
-    """The first few articles a load stored, for its summary (ids to /article or remove)."""
-    found = (engine.article(article_id) for article_id in report.article_ids[:limit])
+def _visible(headers: list[Header], library: Library) -> list[Header]:
+    """The headers of the articles ``library``'s readers see."""
+    return [h for h in headers if h.library is None or h.library == library]
+
+
+def first_stored(
+    engine: Engine, report: LoadReport, library: Library = None, limit: int = 5
+) -> list[Article]:
+    """The first few articles a load into ``library`` stored, for its summary (ids to
+    /article or remove)."""
+    found = (engine.article(article_id, library) for article_id in report.article_ids[:limit])
     return [article for article in found if article is not None]
 
 

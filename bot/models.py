@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+Library = str | None  # a server's library (its guild id as text); None: the shared library
+
+
+def library_of(guild_id: int | None) -> Library:
+    """The library of the server ``guild_id``: what its admins load and feeds bring, read
+    there with the shared one (None, outside any server: the shared library alone)."""
+    return None if guild_id is None else str(guild_id)
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -22,6 +30,7 @@ class Article:
     # (parsers do, in worker processes during bulk loads); empty when not known. A copy
     # with another text must not keep it.
     fingerprint: str = field(default="", compare=False, repr=False)
+    library: Library = None  # whose it is: a server's library id, None for the shared library
 
     @property
     def paragraphs(self) -> list[str]:
@@ -127,7 +136,12 @@ class RecentPage:
 
 @dataclass(frozen=True, slots=True)
 class Stats:
+    """Counts of what one reader sees: the shared library and, in a server, its own
+    (``own``: its articles; 0 for the shared library alone)."""
+
     articles: int
+    shared: int
+    own: int
     sentences: int
     sources: int
     newest: datetime | None

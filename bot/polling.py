@@ -14,7 +14,7 @@ from bot.ingest.formats.opml import feed_urls
 from bot.ingest.web.fetch import ACCEPT_FEED, Fetcher, FetchError
 from bot.ingest.web.pages import PAUSE_S, Pages
 from bot.ingest.web.urls import read_feed
-from bot.models import Article, LoadReport, Rejection
+from bot.models import Article, LoadReport, Rejection, library_of
 from bot.storage.feeds import FeedList
 from bot.storage.settings import Record
 
@@ -67,11 +67,12 @@ class Poller:
         whole = [r for r in read.items if not isinstance(r, Article) and r.where == fetched.url]
         if whole:
             return await self._failed(feed, whole[0].reason)
-        report = await asyncio.to_thread(self.engine.load_items, read.items)
+        library = library_of(feed.get("guild_id") or None)  # a feed loads into its server's
+        report = await asyncio.to_thread(self.engine.load_items, read.items, library)
         await self.feeds.succeeded(feed, fetched.etag, fetched.modified, report.loaded,
                                    read.pages)
         found = await asyncio.to_thread(
-            lambda: [self.engine.article(i) for i in report.article_ids])
+            lambda: [self.engine.article(i, library) for i in report.article_ids])
         new = [a for a in found if a is not None and a.added_at >= started]
         return PollResult(feed, report, new, read.pending)
 

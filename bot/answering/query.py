@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answering.timewords import Period, asks_newest, named_period, period
@@ -39,6 +40,9 @@ class Query:
     unknown_names: frozenset[str]  # names and numbers asked about that no article contains
     answer_type: str  # "number", "name" or "any": what kind of words the answer brings
     newest: bool = False  # asks for the latest report ("latest", "still"): newest first
+    # Articles the asker may see (their server's library and the shared one; None: all):
+    # the engine sets it, and every candidate is chosen among them.
+    allowed: np.ndarray | None = None
 
 
 def analyse(

@@ -13,6 +13,7 @@ import numpy as np
 from bot.answering.features import Candidate
 from bot.answering.query import Query
 from bot.search.index import Index
+from bot.search.libraries import admit_articles, admit_sentences
 from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
@@ -27,7 +28,8 @@ def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candida
     """The ``limit`` best BM25 candidates by the cheap signals, best first."""
     if not query.term_weights or index.n_sentences == 0:
         return []
-    docs, bm25 = index.sentences.score(query.term_weights)
+    admit = admit_sentences(query.allowed, index.sent_article)
+    docs, bm25 = index.sentences.score(query.term_weights, admit=admit)
     docs, bm25 = top_k(docs, bm25, CANDIDATES)
     articles = index.sent_article[docs]
     support = _article_support(query, index, articles)
@@ -57,7 +59,7 @@ def top_k(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.
 def _article_support(query: Query, index: Index, articles: np.ndarray) -> np.ndarray:
     """Each candidate's article-level match, as a share of the best article's."""
     matched, scores = index.article_postings.score(
-        query.term_weights, ARTICLE_CANDIDATE_POSTINGS
+        query.term_weights, ARTICLE_CANDIDATE_POSTINGS, admit_articles(query.allowed)
     )
     if not len(scores):
         return np.zeros(len(articles), np.float32)

@@ -44,8 +44,9 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 
 def article_to_json(article: Article) -> dict[str, Any]:
-    """An article in the load format (JSONL), so an export loads back as it was."""
-    return {
+    """An article in the load format (JSONL), so an export loads back as it was (into its
+    own library: "library" is absent for the shared one)."""
+    record = {
         "url": article.url,
         "title": article.title,
         "text": article.text,
@@ -53,3 +54,6 @@ def article_to_json(article: Article) -> dict[str, Any]:
         "source": article.source,
         "authors": list(article.authors),
     }
+    if article.library is not None:
+        record["library"] = article.library
+    return record

@@ -31,6 +31,13 @@ db_option = click.option(
     help="Database file (default: $NEWSBOT_DB, else data/newsbot.json).",
 )
 
+library_option = click.option(
+    "--library",
+    default=None,
+    help="A server's library (its guild id): what its members see, with the shared "
+    "library (default: the shared library alone).",
+)
+
 
 def _settings(db_path: Path | None) -> Settings:
     try:
@@ -86,18 +93,29 @@ def main() -> None:
     show_default=True,
     help="Index what was loaded before returning, so the bot starts answering at once.",
 )
+@click.option(
+    "--library",
+    default=None,
+    help="Load into this server's library (its guild id); default: the shared library, "
+    "or for an export's records the library each names.",
+)
 @db_option
-def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path | None) -> None:
+def load(
+    paths: tuple[str, ...], workers: int, build_index: bool, library: str | None,
+    db_path: Path | None,
+) -> None:
     """Load articles: files, directories, feeds (.xml), HTML pages, .gz, - for stdin, and
     http(s) URLs of feeds (their items' pages read too) or pages."""
     engine = _engine(db_path)
     with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers)
+        report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers,
+                             library=library, as_recorded=library is None)
     for rejection in report.rejected:
         click.echo(f"rejected {rejection}", err=True)
     click.echo(report.summary())
     if report.article_ids:
-        click.echo(terminal.stored_text(first_stored(engine, report), len(report.article_ids)))
+        shown = first_stored(engine, report, library)
+        click.echo(terminal.stored_text(shown, len(report.article_ids)))
     if build_index and (report.loaded or report.updated):
         start = time.perf_counter()
         sentences = engine.index().n_sentences
@@ -143,14 +161,19 @@ def _questions(args: tuple[str, ...]) -> Iterator[Asked]:
 @click.argument("question", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @click.option("--asked-at", help="The date the question is asked (YYYY-MM-DD).")
+@library_option
 @db_option
-def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path: Path | None):
+def ask(
+    question: tuple[str, ...], as_json: bool, asked_at: str | None, library: str | None,
+    db_path: Path | None,
+):
     """Answer QUESTION (or each line of stdin, also with -) with cited excerpts."""
     engine = _engine(db_path)
     default_date = _date_arg(asked_at, "--asked-at")
     color = sys.stdout.isatty()
     for asked in _questions(question):
-        answer = engine.ask(asked.question, asked.asked_at or default_date, asked.previous)
+        answer = engine.ask(asked.question, asked.asked_at or default_date, asked.previous,
+                            library)
         if as_json:
             click.echo(json.dumps(answer_to_json(answer), ensure_ascii=False))
         else:
@@ -164,22 +187,25 @@ def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path:
 @click.option("--keyword", help="Only articles containing this word.")
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
 @click.option("--until", help="Published on or before (YYYY-MM-DD).")
+@library_option
 @db_option
-def recent(page, per_page, source, keyword, since, until, db_path):
+def recent(page, per_page, source, keyword, since, until, library, db_path):
     """List articles, newest first."""
     engine = _engine(db_path)
     result = engine.recent(
-        page, per_page, source, keyword, _date_arg(since, "--since"), _date_arg(until, "--until")
+        page, per_page, source, keyword, _date_arg(since, "--since"), _date_arg(until, "--until"),
+        library,
     )
     click.echo(terminal.recent_text(result))
 
 
 @main.command()
 @click.argument("article_id")
+@library_option
 @db_option
-def article(article_id: str, db_path: Path | None) -> None:
+def article(article_id: str, library: str | None, db_path: Path | None) -> None:
     """Show one article."""
-    found = _engine(db_path).article(article_id)
+    found = _engine(db_path).article(article_id, library)
     if found is None:
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(terminal.article_text(found))
@@ -187,19 +213,22 @@ def article(article_id: str, db_path: Path | None) -> None:
 
 @main.command()
 @click.argument("article_id")
+@click.option("--library", default=None,
+              help="Remove it from this server's library (default: the shared library).")
 @db_option
-def remove(article_id: str, db_path: Path | None) -> None:
+def remove(article_id: str, library: str | None, db_path: Path | None) -> None:
     """Remove one article."""
-    if not _engine(db_path).remove(article_id):
+    if not _engine(db_path).remove(article_id, library):
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(f"removed {article_id}")
 
 
 @main.command()
+@library_option
 @db_option
-def stats(db_path: Path | None) -> None:
+def stats(library: str | None, db_path: Path | None) -> None:
     """Counts: articles, sentences, sources, date range, database size."""
-    click.echo(terminal.stats_text(_engine(db_path).stats()))
+    click.echo(terminal.stats_text(_engine(db_path).stats(library)))
 
 
 @main.command()

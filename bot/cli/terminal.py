@@ -71,13 +71,16 @@ def article_text(article: Article) -> str:
 
 
 def stats_text(stats: Stats) -> str:
-    return (
-        f"articles   {stats.articles}\n"
-        f"sentences  {stats.sentences}\n"
-        f"sources    {stats.sources}\n"
-        f"published  {_day(stats.oldest)} .. {_day(stats.newest)}\n"
-        f"database   {stats.db_path} ({stats.db_bytes / 1e6:.1f} MB)"
-    )
+    lines = [
+        f"articles   {stats.articles}" + (
+            f" ({stats.own} the server's, {stats.shared} shared)" if stats.own else ""),
+        f"sentences  {stats.sentences}",
+        f"sources    {stats.sources}",
+        f"published  {_day(stats.oldest)} .. {_day(stats.newest)}",
+    ]
+    if stats.db_path:
+        lines.append(f"database   {stats.db_path} ({stats.db_bytes / 1e6:.1f} MB)")
+    return "\n".join(lines)
 
 
 def stored_text(shown: list[Article], stored: int) -> str:

@@ -26,6 +26,7 @@ EXTENSIONS = (  # loaded by name, so each can be reloaded alone
     "bot.discord.exts.browse",
     "bot.discord.exts.admin",
     "bot.discord.exts.feeds",
+    "bot.discord.exts.owner",
 )
 
 MESSAGE_CONTENT_HINT = (
@@ -77,6 +78,11 @@ class NewsBot(commands.Bot):
         log.info("index ready: %d articles in %.1f s", self.engine.article_count(),
                  time.perf_counter() - start)
 
+    @property
+    def owner_guild_id(self) -> int | None:
+        """Where the owner's commands are registered (None: nowhere)."""
+        return self.settings.owner_guild_id or self.settings.dev_guild_id
+
     async def _sync_commands(self) -> None:
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
@@ -86,6 +92,14 @@ class NewsBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands (they may take a while to appear)", len(synced))
+        if self.owner_guild_id and self.owner_guild_id != self.settings.dev_guild_id:
+            synced = await self.tree.sync(guild=discord.Object(self.owner_guild_id))
+            log.info("synced %d owner commands to guild %s", len(synced), self.owner_guild_id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The server's library, feeds and settings are kept: it may add the bot back (the
+        owner's /owner purge removes them)."""
+        log.info("left guild %s (%s): its library is kept", guild.id, guild.name)
 
     async def on_ready(self) -> None:
         log.info("ready as %s (id %s) in %d guilds", self.user, self.user and self.user.id,

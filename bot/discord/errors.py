@@ -29,6 +29,11 @@ class NotAdmin(UserFacingError, app_commands.CheckFailure):
         super().__init__("This command is for server managers (Manage Server or the admin role).")
 
 
+class NotOwner(UserFacingError, app_commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__("This command is for the bot's owner.")
+
+
 def _unwrap(error: BaseException) -> BaseException:
     return error.original if isinstance(error, app_commands.CommandInvokeError) else error
 

@@ -98,6 +98,17 @@ def fit(raw: str, limit: int, render: Callable[[str], str] = escape) -> str:
     return ""
 
 
+def fit_lines(lines: list[str], limit: int) -> str:
+    """As many whole lines as fit within ``limit``, then how many were left out."""
+    shown: list[str] = []
+    for number, line in enumerate(lines):
+        more = f"\n{ELLIPSIS} and {len(lines) - number} more"
+        if len("\n".join([*shown, line])) + len(more) > limit:
+            return "\n".join([*shown, more.strip()])
+        shown.append(line)
+    return "\n".join(shown)
+
+
 def safe_url(url: str | None) -> str | None:
     """``url`` fit for a markdown link or an embed URL: http(s) only, short, no spaces."""
     url = (url or "").strip()
@@ -347,11 +358,15 @@ def help_embed() -> discord.Embed:
 def stats_embed(stats: Stats) -> discord.Embed:
     embed = discord.Embed(title="Database", colour=BLUE)
     embed.add_field(name="Articles", value=f"{stats.articles:,}")
+    if stats.own:
+        embed.add_field(name="This server's", value=f"{stats.own:,}")
+        embed.add_field(name="Shared", value=f"{stats.shared:,}")
     embed.add_field(name="Sentences", value=f"{stats.sentences:,}")
     embed.add_field(name="Sources", value=f"{stats.sources:,}")
     embed.add_field(name="Published", value=f"{day(stats.oldest)} \u2013 {day(stats.newest)}")
-    size = f"{fit(Path(stats.db_path).name, 200)} ({stats.db_bytes / 1e6:.1f} MB)"
-    embed.add_field(name="File", value=size)
+    if stats.db_path:  # the whole file: not shown in a server (it counts the others' too)
+        size = f"{fit(Path(stats.db_path).name, 200)} ({stats.db_bytes / 1e6:.1f} MB)"
+        embed.add_field(name="File", value=size)
     return embed
 
 

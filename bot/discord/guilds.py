@@ -38,6 +38,12 @@ class GuildSettings:
         self._remember(await self._table.change(edit))
         return True
 
+    async def purge(self, guild_id: int) -> None:
+        """Forget every setting of a guild."""
+        self._remember(await self._table.change(
+            lambda records: [r for r in records if r.get("guild_id") != guild_id]
+        ))
+
     def _remember(self, records: list[Record]) -> None:
         self._ask = {
             int(r["guild_id"]): frozenset(int(c) for c in r.get("ask_channels") or [])

@@ -239,6 +239,7 @@ def _build(fields: Mapping[str, Any], now: datetime) -> Article:
         text=text,
         added_at=now,
         fingerprint=fingerprint,
+        library=clean_line(str(fields.get("library") or "")) or None,  # as an export names it
     )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.processes import in_order
+from bot.search.libraries import Libraries
 from bot.search.postings import ARTICLE_BM25, SENTENCE_BM25, Postings, TermMajor
 from bot.search.tokens import Tokens, run_key, tokenize
 from bot.storage.documents import Articles
@@ -50,6 +51,7 @@ class Index:
     article_postings: Postings
     term_ids: dict[str, int]
     vocabulary: dict[str, int]  # surface word -> corpus frequency, for typo correction
+    libraries: Libraries  # which library each article is in (from the store, not cached)
 
     @property
     def n_sentences(self) -> int:
@@ -218,6 +220,7 @@ def _build(
         ),
         term_ids=term_ids,
         vocabulary=dict(vocabulary),
+        libraries=Libraries.of(articles),
     )
 
 

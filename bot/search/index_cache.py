@@ -15,6 +15,7 @@ import numpy as np
 import orjson
 
 from bot.search.index import Index, build_index
+from bot.search.libraries import Libraries
 from bot.search.postings import Postings
 from bot.search.token_cache import TokenCache
 from bot.storage.documents import Articles
@@ -117,6 +118,7 @@ def _load(path: Path, key: str, articles: Articles) -> Index | None:
         articles=articles,
         term_ids=meta["term_ids"],
         vocabulary=meta["vocabulary"],
+        libraries=Libraries.of(articles),
         **arrays,
         **postings,
     )

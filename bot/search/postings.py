@@ -7,6 +7,7 @@ scored by ``Postings.score``: rare terms pick the candidates, common ones add to
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,14 +106,19 @@ class Postings:
         return float(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
 
     def score(
-        self, term_weights: dict[int, float], budget: int = CANDIDATE_POSTINGS
+        self,
+        term_weights: dict[int, float],
+        budget: int = CANDIDATE_POSTINGS,
+        admit: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Documents matching the query's rarer terms, with their summed weighted BM25 scores.
 
         Rare terms pick the candidates (up to ``budget`` postings in all); common terms,
         whose posting lists grow with the archive, only add to candidates' scores. So a
         question costs about the same at 1,000 or 100,000 articles, and only documents
-        matching nothing but common words are passed over.
+        matching nothing but common words are passed over. ``admit``: which documents
+        may be candidates at all (the reader's libraries); the others are dropped before
+        the common terms are looked up.
         """
         present = sorted((t for t in term_weights if self.df(t)), key=self.df)
         picking: list[int] = []
@@ -126,6 +132,9 @@ class Postings:
             return np.empty(0, np.int32), np.empty(0, np.float32)
         docs = np.concatenate([self._slice(t)[0] for t in picking])
         scores = np.concatenate([self._slice(t)[1] * np.float32(term_weights[t]) for t in picking])
+        if admit is not None:
+            shown = admit(docs)
+            docs, scores = docs[shown], scores[shown]
         candidates, inverse = np.unique(docs, return_inverse=True)
         totals = np.bincount(inverse, weights=scores)
         common = present[len(picking) :]

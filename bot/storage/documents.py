@@ -19,9 +19,10 @@ from typing import Any, NamedTuple, overload
 
 import orjson
 
-from bot.models import Article
+from bot.models import Article, Library
 
 TEXT = "text"
+LIBRARY = "library"  # absent from shared articles (and from every article of older databases)
 BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
 
 
@@ -36,6 +37,7 @@ class Header(NamedTuple):
     published: datetime | None
     authors: tuple[str, ...]
     added_at: datetime
+    library: Library  # None: the shared library
 
 
 class BlobTexts:
@@ -82,6 +84,7 @@ def header(number: int, doc: dict[str, Any]) -> Header:
         datetime.fromisoformat(published) if published else None,
         tuple(doc.get("authors") or ()),
         datetime.fromisoformat(doc["added_at"]),
+        doc.get(LIBRARY),
     )
 
 
@@ -95,7 +98,7 @@ def fields_key(fields: Iterable[tuple[str, str, str]], salt: str = "") -> str:
 
 
 def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
-    return {
+    doc = {
         "id": article.id,
         "url": article.url,
         "title": article.title,
@@ -106,6 +109,9 @@ def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
         "added_at": article.added_at.isoformat(),
         "fingerprint": fingerprint,
     }
+    if article.library is not None:
+        doc[LIBRARY] = article.library
+    return doc
 
 
 def article_from_doc(
@@ -121,7 +127,7 @@ def article_from_doc(
     h = fields or header(0, doc)
     return Article(
         h.id, h.url, h.title, h.source, h.published, h.authors, text, h.added_at,
-        doc["fingerprint"],
+        doc["fingerprint"], h.library,
     )
 
 
@@ -134,7 +140,7 @@ class Articles(Sequence[Article]):
         self._texts = texts
         self._built = functools.lru_cache(maxsize=BUILT_CACHE)(self._build)
         self._headers: list[Header] | None = None
-        self._numbers: dict[str, int] | None = None
+        self._numbers: dict[tuple[Library, str], int] | None = None
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -172,10 +178,12 @@ class Articles(Sequence[Article]):
             self._headers = [header(n, doc) for n, (_doc_id, doc) in enumerate(self._docs)]
         return self._headers
 
-    def number_of(self, article_id: str) -> int | None:
+    def number_of(self, article_id: str, library: Library = None) -> int | None:
         if self._numbers is None:
-            self._numbers = {doc["id"]: n for n, (_doc_id, doc) in enumerate(self._docs)}
-        return self._numbers.get(article_id)
+            self._numbers = {
+                (doc.get(LIBRARY), doc["id"]): n for n, (_doc_id, doc) in enumerate(self._docs)
+            }
+        return self._numbers.get((library, article_id))
 
     def fields(self) -> Iterator[tuple[str, str, str]]:
         """(id, fingerprint, title) of each article, in order, without building any."""

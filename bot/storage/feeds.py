@@ -49,6 +49,14 @@ class FeedList:
         )
         return len(after) < before
 
+    async def purge(self, guild_id: int) -> int:
+        """Remove every feed of a guild; how many there were."""
+        before = len(await self.all())
+        after = await self._table.change(
+            lambda feeds: [f for f in feeds if f.get("guild_id") != guild_id]
+        )
+        return before - len(after)
+
     async def succeeded(
         self, feed: Record, etag: str | None, modified: str | None, loaded: int,
         pages: dict[str, Any],

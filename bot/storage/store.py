@@ -15,6 +15,7 @@ import functools
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -26,10 +27,16 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from bot.ingest.normalize import content_fingerprint
-from bot.models import Article, LoadReport
+from bot.models import Article, Library, LoadReport
 from bot.storage import snapshot
 from bot.storage.atomic import AtomicJSONStorage, StorageError, file_signature
-from bot.storage.documents import Articles, article_from_doc, article_to_doc, fields_key
+from bot.storage.documents import (
+    LIBRARY,
+    Articles,
+    article_from_doc,
+    article_to_doc,
+    fields_key,
+)
 
 log = logging.getLogger(__name__)
 ARTICLES = "articles"
@@ -50,8 +57,13 @@ def _synchronised(method: Callable) -> Callable:
     return locked
 
 
+Key = tuple[Library, str]  # (library, article id): each library holds its own copy of a URL
+
+
 class ArticleStore:
-    """Articles by id, deduplicated by canonical URL (the id) and by content."""
+    """Articles by library and id, deduplicated within a library by canonical URL (the id)
+    and by content; a server library's article that the shared library holds (same id or
+    content) is a duplicate too: readers in that server already see it."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -59,9 +71,9 @@ class ArticleStore:
         self._db = TinyDB(self.path, storage=lambda _path: self._storage)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._mutex = threading.RLock()
-        self._by_id: dict[str, int] = {}
-        self._by_fingerprint: dict[str, str] = {}
-        self._fingerprints: dict[str, str] = {}
+        self._by_id: dict[Key, int] = {}
+        self._by_fingerprint: dict[tuple[Library, str], str] = {}  # -> article id
+        self._fingerprints: dict[Key, str] = {}
         self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
         self._view: Articles | None = None
         self._unwritten: int | None = None  # within bulk(): documents saved, not written
@@ -91,8 +103,9 @@ class ArticleStore:
         return fields_key(self.articles().fields())
 
     @_synchronised
-    def get(self, article_id: str) -> Article | None:
-        doc_id = self._by_id.get(article_id)
+    def get(self, article_id: str, library: Library = None) -> Article | None:
+        """The article ``library`` holds under ``article_id`` (None: the shared library's)."""
+        doc_id = self._by_id.get((library, article_id))
         if doc_id is None:
             return None
         return article_from_doc(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
@@ -100,6 +113,11 @@ class ArticleStore:
     @_synchronised
     def __len__(self) -> int:
         return len(self._by_id)
+
+    @_synchronised
+    def library_sizes(self) -> Counter[Library]:
+        """Articles held by each library that holds any (None: the shared library)."""
+        return Counter(library for library, _id in self._by_id)
 
     @property
     def size_bytes(self) -> int:
@@ -158,16 +176,20 @@ class ArticleStore:
         self._by_id, self._by_fingerprint, self._fingerprints = {}, {}, {}
         self._view = None
         for doc_id, doc in sorted(self._table().items(), key=lambda item: int(item[0])):
-            self._remember(doc["id"], int(doc_id), doc["fingerprint"])
+            self._remember((doc.get(LIBRARY), doc["id"]), int(doc_id), doc["fingerprint"])
 
-    def _remember(self, article_id: str, doc_id: int, fingerprint: str) -> None:
-        old = self._fingerprints.get(article_id)
-        if old is not None and self._by_fingerprint.get(old) == article_id:
-            del self._by_fingerprint[old]
-        self._by_id[article_id] = doc_id
-        self._by_fingerprint[fingerprint] = article_id
-        self._fingerprints[article_id] = fingerprint
+    def _remember(self, key: Key, doc_id: int, fingerprint: str) -> None:
+        library, article_id = key
+        old = self._fingerprints.get(key)
+        if old is not None and self._by_fingerprint.get((library, old)) == article_id:
+            del self._by_fingerprint[(library, old)]
+        self._by_id[key] = doc_id
+        self._by_fingerprint[(library, fingerprint)] = article_id
+        self._fingerprints[key] = fingerprint
         self._view = None
+
+    def _shared_has(self, article_id: str, fingerprint: str) -> bool:
+        return (None, article_id) in self._by_id or (None, fingerprint) in self._by_fingerprint
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -267,13 +289,16 @@ class ArticleStore:
     def _apply(self, articles: Iterable[Article], report: LoadReport) -> int:
         """Insert and update in memory; how many documents changed."""
         table = self._db.table(ARTICLES)
-        batch: dict[str, tuple[Article, Document]] = {}  # by id: an id may come twice
+        batch: dict[Key, tuple[Article, Document]] = {}  # an id may come twice
         next_id = max(self._by_id.values(), default=0) + 1
         for article in articles:
             fingerprint = article.fingerprint or content_fingerprint(article.text)
-            known = batch[article.id][0] if article.id in batch else self.get(article.id)
-            same_story = self._by_fingerprint.get(fingerprint)
-            if known is None and same_story is not None:
+            key = (article.library, article.id)
+            known = batch[key][0] if key in batch else self.get(article.id, article.library)
+            same_story = (article.library, fingerprint) in self._by_fingerprint or (
+                article.library is not None and self._shared_has(article.id, fingerprint)
+            )
+            if known is None and same_story:
                 report.duplicate += 1
                 continue
             if known is not None and _same(known, article):
@@ -281,15 +306,15 @@ class ArticleStore:
                 continue
             if known is not None:
                 article = _keep_added_at(article, known)
-                doc_id = self._by_id[article.id]
+                doc_id = self._by_id[key]
                 self._forget_text(doc_id)
                 report.updated += 1
             else:
                 doc_id, next_id = next_id, next_id + 1
                 report.loaded += 1
             doc = Document(article_to_doc(article, fingerprint), doc_id)
-            batch[article.id] = (article, doc)
-            self._remember(article.id, doc_id, fingerprint)
+            batch[key] = (article, doc)
+            self._remember(key, doc_id, fingerprint)
             report.article_ids.append(article.id)
         docs = [doc for _article, doc in batch.values()]
         stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
@@ -300,15 +325,29 @@ class ArticleStore:
         return len(docs)
 
     @_synchronised
-    def remove(self, article_id: str) -> bool:
+    def remove(self, article_id: str, library: Library = None) -> bool:
+        """Remove ``library``'s article ``article_id``; False when it holds none."""
+        found = lambda: [d for d in [self._by_id.get((library, article_id))] if d]  # noqa: E731
+        return self._remove(found) == 1
+
+    @_synchronised
+    def purge(self, library: str) -> int:
+        """Remove every article of a server's library; how many there were."""
+        return self._remove(
+            lambda: [doc_id for (owner, _id), doc_id in self._by_id.items() if owner == library]
+        )
+
+    def _remove(self, chosen: Callable[[], list[int]]) -> int:
+        """Remove the documents ``chosen`` names once the file is locked and re-read."""
         with self._writing():
-            doc_id = self._by_id.get(article_id)
-            if doc_id is None:
-                return False
-            self._db.table(ARTICLES).remove(doc_ids=[doc_id])
-            self._forget_text(doc_id)
+            doc_ids = chosen()
+            if not doc_ids:
+                return 0
+            self._db.table(ARTICLES).remove(doc_ids=doc_ids)
+            for doc_id in doc_ids:
+                self._forget_text(doc_id)
             self._index_documents()
-            return True
+        return len(doc_ids)
 
     def _forget_text(self, doc_id: int) -> None:
         if self._snapshot is not None:

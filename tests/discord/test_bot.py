@@ -374,11 +374,16 @@ async def test_load_refuses_oversized_files_before_reading(
 
 
 async def test_remove_and_feeds(bot: NewsBot, fake_discord: FakeDiscord) -> None:
-    owner = fake_discord.owner
-    [kim] = bot.engine.find_titles("Kim Calls for North Korea", 1)
-    removed = await fake_discord.run_command("remove", {"article": kim.id}, owner)
+    owner, library = fake_discord.owner, str(fake_discord.guild_id)
+    await asyncio.to_thread(bot.engine.load_bytes, NEW_STORY.encode(), "frogs.txt", library)
+    [frogs] = bot.engine.find_titles("Glass Frogs Return", 1, library)
+    removed = await fake_discord.run_command("remove", {"article": frogs.id}, owner)
     assert "Removed" in await ephemeral_text(removed)
-    assert bot.engine.article(kim.id) is None
+    assert bot.engine.article(frogs.id, library) is None
+    [kim] = bot.engine.find_titles("Kim Calls for North Korea", 1)
+    shared = await fake_discord.run_command("remove", {"article": kim.id}, owner)
+    assert "I don't know that article" in await ephemeral_text(shared)
+    assert bot.engine.article(kim.id) is not None  # the shared library is the owner's
 
     add = await fake_discord.run_command("feeds", {"url": "https://example.com/rss"}, owner,
                                          subcommand="add")

@@ -137,5 +137,10 @@ async def test_poller_loads_announces_and_then_waits_for_changes(
         assert type(poller).__name__ == "FeedsCog"
         assert (await poller.poll_feed(record)).new == []  # 304: nothing new, nothing said
         assert len(fd.messages(fd.other_channel_id)) == 1
-    assert engine.ask("How many glass frogs were counted?").excerpts[0].citation.url == \
-        "https://courier.example/frogs"
+    frogs = "How many glass frogs were counted?"
+    in_server = engine.ask(frogs, library=str(fd.guild_id))  # the feed's server's library
+    assert in_server.excerpts[0].citation.url == "https://courier.example/frogs"
+    assert engine.library_sizes()[str(fd.guild_id)] == 1
+    for elsewhere in (None, str(int(fd.guild_id) + 1)):  # a direct message, another server
+        assert all(e.citation.url != "https://courier.example/frogs"
+                   for e in engine.ask(frogs, library=elsewhere).excerpts)

@@ -217,9 +217,12 @@ def test_article_embed_shows_paragraphs_and_escapes() -> None:
 def test_related_stats_help_feeds_fit() -> None:
     assert_within_limits(render.related_embed(article(), [related()] * 30))
     assert render.related_embed(article(), []).description == "No similar articles found."
-    stats = Stats(12, 212, 5, WHEN, WHEN, "/secret/path/db.json", 30_000)
+    stats = Stats(12, 12, 0, 212, 5, WHEN, WHEN, "/secret/path/db.json", 30_000)
     embed = render.stats_embed(stats)
     assert "/secret/path" not in str(embed.to_dict()) and "db.json" in str(embed.to_dict())
+    in_server = render.stats_embed(Stats(12, 9, 3, 212, 5, WHEN, WHEN, "", 0)).to_dict()
+    fields = {f["name"]: f["value"] for f in in_server["fields"]}
+    assert fields["This server's"] == "3" and fields["Shared"] == "9" and "File" not in fields
     assert_within_limits(render.help_embed())
     feeds = [{"url": "https://example.com/" + "f" * 250, "channel_id": 1}] * 40
     assert_within_limits(render.feeds_embed(feeds))

@@ -160,7 +160,7 @@ async def test_no_mention_in_questions_or_articles_pings_anyone(
     for name, options in [("ask", {"question": question}), ("recent", {"query": "frogs"}),
                           ("help", {})]:
         await (await fd.run_command(name, options)).final_message()
-    [frogs] = bot.engine.find_titles("Glass Frogs", 1)
+    [frogs] = bot.engine.find_titles("Glass Frogs", 1, str(fd.guild_id))  # its library
     for name in ("article", "related"):
         await (await fd.run_command(name, {"article": frogs.id})).final_message()
 

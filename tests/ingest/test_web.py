@@ -32,6 +32,9 @@ def site() -> Iterator[NewsSite]:
         yield running
 
 
+SHARED = 0  # the feeds of no server (the command line's) load into the shared library
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     return engine_at(tmp_path / "db.json")
@@ -43,7 +46,7 @@ def feeds(engine: Engine) -> FeedList:
 
 
 async def poller_with(feeds: FeedList, engine: Engine, site: NewsSite, path: str) -> Poller:
-    await feeds.add(1, f"{site.base}{path}", None)
+    await feeds.add(SHARED, f"{site.base}{path}", None)
     return Poller(engine, feeds, LOOPBACK, pause=PAUSE)
 
 
@@ -146,7 +149,7 @@ async def test_ten_failures_pause_a_feed_until_retried(
     assert record["paused"] == "10 failures in a row, the last: HTTP 500"
     assert await poller.poll_all() == []  # paused: not polled
     assert site.hits["/status/500"] == FAILURES_TO_PAUSE
-    assert await feeds.retry(1, f"{site.base}/status/500")
+    assert await feeds.retry(SHARED, f"{site.base}/status/500")
     assert not (await only_feed(feeds))["paused"]
     assert len(await poller.poll_all()) == 1
 

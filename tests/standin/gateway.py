@@ -108,7 +108,8 @@ class Gateway:
         async with self._lock:
             self._ws = ws
         await self.dispatch("READY", self._ready_payload())
-        await self.dispatch("GUILD_CREATE", self.world.guild_payload())
+        for guild_id in self.world.guilds:
+            await self.dispatch("GUILD_CREATE", self.world.guild_payload(guild_id))
         self.ready = True
         self.signal.notify()
 
@@ -117,7 +118,7 @@ class Gateway:
         ready: dict[str, Any] = {
             "v": 10,
             "user": dict(self.world.bot_user, verified=True, mfa_enabled=False, email=None),
-            "guilds": [{"id": self.world.guild_id, "unavailable": True}],
+            "guilds": [{"id": guild_id, "unavailable": True} for guild_id in self.world.guilds],
             "session_id": self.session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.url,
@@ -149,8 +150,9 @@ class Gateway:
         self.signal.notify()
 
     async def _members_chunk(self, data: dict[str, Any]) -> None:
-        members = [self.world.member_payload(uid) for uid in self.world.members]
-        chunk = {"guild_id": self.world.guild_id, "members": members, "chunk_index": 0,
+        guild = self.world.guild(data.get("guild_id"))
+        members = [guild.member_payload(uid) for uid in guild.members]
+        chunk = {"guild_id": guild.id, "members": members, "chunk_index": 0,
                  "chunk_count": 1, "not_found": []}
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]

@@ -28,19 +28,20 @@ class Inbox:
         message = p.message_payload(
             self.ids.next(), channel["id"], author, content=content,
             attachments=[self._as_attachment(a) for a in attachments])
-        if channel["type"] != 1:
-            message["guild_id"] = self.world.guild_id
-            message["member"] = self.partial_member(author)
+        guild = self.world.guild_of_channel(channel["id"])
+        if guild is not None:
+            message["guild_id"] = guild.id
+            message["member"] = self.partial_member(author, guild.id)
         self._add_mentions(message)
         if reference_id is not None:
             self._add_reference(message, reference_id, reply_ping)
         return self.store.add(message)
 
-    def partial_member(self, user: dict[str, Any]) -> dict[str, Any]:
+    def partial_member(self, user: dict[str, Any], guild_id: str) -> dict[str, Any]:
         """The member object without ``user``, as messages carry it."""
-        if not self.world.is_member(user):
+        if not self.world.is_member(user, guild_id):
             raise ValueError(f"{user['username']} is not a guild member: call add_member()")
-        member = self.world.member_payload(user)
+        member = self.world.member_payload(user, guild_id=guild_id)
         member.pop("user")
         return member
 
@@ -52,14 +53,14 @@ class Inbox:
 
     def _add_mentions(self, message: dict[str, Any]) -> None:
         users, roles, everyone = mentioned_ids(message["content"])
-        message["mentions"] = [self._mention(uid, "guild_id" in message) for uid in users]
+        message["mentions"] = [self._mention(uid, message.get("guild_id")) for uid in users]
         message["mention_roles"] = [r for r in roles if r in self.world.roles]
         message["mention_everyone"] = everyone
 
-    def _mention(self, user_id: str, in_guild: bool) -> dict[str, Any]:
+    def _mention(self, user_id: str, guild_id: str | None) -> dict[str, Any]:
         user = dict(self.world.user(user_id))
-        if in_guild and self.world.is_member(user_id):
-            user["member"] = self.partial_member(user)
+        if guild_id is not None and self.world.is_member(user_id, guild_id):
+            user["member"] = self.partial_member(user, guild_id)
         return user
 
     def _add_reference(self, message: dict[str, Any], target_id: str, ping: bool) -> None:
@@ -75,7 +76,7 @@ class Inbox:
         mentioned = {m["id"] for m in message["mentions"]}
         if ping and target["author"]["id"] not in mentioned:
             author_id = target["author"]["id"]
-            message["mentions"].append(self._mention(author_id, "guild_id" in message))
+            message["mentions"].append(self._mention(author_id, message.get("guild_id")))
 
 
 def content_visible(message: dict[str, Any], bot_id: str, has_content_intent: bool) -> bool:

@@ -118,11 +118,12 @@ class InteractionHub:
     def new_record(self, kind: int, data: dict[str, Any], user: UserRef, channel_id: str,
                    message: dict[str, Any] | None = None) -> InteractionRecord:
         """Create (but do not dispatch) an interaction from a guild member in a channel."""
-        if not self.world.is_member(user):
-            raise ValueError("interactions come from guild members: call add_member() first")
-        channel = self.world.channel(channel_id)
-        if channel is None or channel_id not in self.world.channels:
+        guild = self.world.guild_of_channel(channel_id)
+        if guild is None:
             raise ValueError(f"unknown guild channel {channel_id}")
+        if not self.world.is_member(user, guild.id):
+            raise ValueError("interactions come from guild members: call add_member() first")
+        channel = guild.channels[channel_id]
         iid = self.ids.next()
         token = f"aW50ZXJhY3Rpb24.{iid}.{self.ids.next()}"
         payload = self._payload(iid, token, kind, data, user, channel)
@@ -135,24 +136,25 @@ class InteractionHub:
 
     def _payload(self, iid: str, token: str, kind: int, data: dict[str, Any], user: UserRef,
                  channel: dict[str, Any]) -> dict[str, Any]:
-        perms = str(self.world.permissions(user))
+        guild_id = channel["guild_id"]
+        perms = str(self.world.permissions(user, guild_id))
         return {
             "id": iid,
             "application_id": self.world.application_id,
             "type": kind,
             "data": data,
-            "guild_id": self.world.guild_id,
-            "guild": {"id": self.world.guild_id, "locale": "en-US", "features": []},
+            "guild_id": guild_id,
+            "guild": {"id": guild_id, "locale": "en-US", "features": []},
             "channel_id": channel["id"],
             "channel": dict(channel, permissions=perms),
-            "member": self.world.member_payload(user, with_permissions=True),
+            "member": self.world.member_payload(user, with_permissions=True, guild_id=guild_id),
             "token": token,
             "version": 1,
-            "app_permissions": str(self.world.permissions(self.world.bot_user)),
+            "app_permissions": str(self.world.permissions(self.world.bot_user, guild_id)),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": self.world.guild_id},
+            "authorizing_integration_owners": {"0": guild_id},
             "context": 0,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
@@ -235,7 +237,7 @@ class InteractionHub:
             "id": rec.id,
             "type": rec.type,
             "user": user,
-            "authorizing_integration_owners": {"0": self.world.guild_id},
+            "authorizing_integration_owners": {"0": rec.payload["guild_id"]},
         }
         if rec.type == APPLICATION_COMMAND:
             metadata["name"] = rec.payload["data"]["name"]

@@ -102,11 +102,12 @@ class Outbox:
             await self.emit("MESSAGE_DELETE", event)
 
     def _guild_fields(self, channel_id: str) -> dict[str, Any]:
-        if channel_id not in self.world.channels:
+        guild = self.world.guild_of_channel(channel_id)
+        if guild is None:
             return {}
-        member = self.world.member_payload(self.world.bot_user)
+        member = guild.member_payload(self.world.bot_user["id"])
         member.pop("user")
-        return {"guild_id": self.world.guild_id, "member": member}
+        return {"guild_id": guild.id, "member": member}
 
     def _attachments(self, body: dict[str, Any], uploads: list[Upload], existing: list[dict]
                      ) -> list[dict[str, Any]]:

@@ -159,10 +159,11 @@ class Routes:
 
     async def get_member(self, call: Call) -> dict[str, Any]:
         """GET /guilds/{id}/members/{id}."""
-        if call.params["gid"] != self.world.guild_id or not self.world.is_member(
-                call.params["uid"]):
+        guild_id = call.params["gid"]
+        if guild_id not in self.world.guilds or not self.world.is_member(
+                call.params["uid"], guild_id):
             raise ApiError(404, 10007, "Unknown Member")
-        return self.world.member_payload(call.params["uid"])
+        return self.world.member_payload(call.params["uid"], guild_id=guild_id)
 
     # --- application commands ------------------------------------------------------
 
@@ -170,7 +171,7 @@ class Routes:
         if call.params["app"] != self.world.application_id:
             raise ApiError(403, 50001, "Missing Access")
         guild_id = call.params.get("gid")
-        if guild_id is not None and guild_id != self.world.guild_id:
+        if guild_id is not None and guild_id not in self.world.guilds:
             raise ApiError(403, 50001, "Missing Access")
         return guild_id
 

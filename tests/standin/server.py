@@ -37,13 +37,14 @@ from tests.standin.outbox import Outbox
 from tests.standin.rest import API_PREFIX, Delay, Injection, RecordedRequest, RestServer
 from tests.standin.routes import Routes
 from tests.standin.util import Signal, Snowflakes
-from tests.standin.world import UserRef, World
+from tests.standin.world import Guild, UserRef, World
 
 T = TypeVar("T")
 
 
 class FakeDiscord:
-    """A Discord stand-in on 127.0.0.1: one guild, two text channels, one bot connection."""
+    """A Discord stand-in on 127.0.0.1: a guild with two text channels (``add_guild`` for
+    more), one bot connection."""
 
     def __init__(
         self,
@@ -165,18 +166,35 @@ class FakeDiscord:
         return self._world.owner
 
     def add_member(self, user_id: str | int | None = None, name: str = "alice",
-                   permissions: int = 0, roles: Iterable[str | int] = ()) -> dict[str, Any]:
-        """Add a guild member; ``permissions`` are added on top of @everyone. Returns the user.
-        While the bot is connected this also dispatches GUILD_MEMBER_ADD."""
-        user = self._world.add_member(user_id, name, permissions, roles)
+                   permissions: int = 0, roles: Iterable[str | int] = (),
+                   guild_id: str | int | None = None) -> dict[str, Any]:
+        """Add a member to a guild (default: the first); ``permissions`` are added on top of
+        @everyone. Returns the user. While the bot is connected this also dispatches
+        GUILD_MEMBER_ADD."""
+        guild = self._world.guild(guild_id)
+        known = self._world.known_user(str(user_id)) if user_id is not None else None
+        user = guild.add_member(user_id, name, permissions, roles, user=known)
         if self.intents & GUILD_MEMBERS:
-            event = dict(self._world.member_payload(user), guild_id=self.guild_id)
+            event = dict(guild.member_payload(user["id"]), guild_id=guild.id)
             self._dispatch_later("GUILD_MEMBER_ADD", event)
         return user
 
+    def add_guild(self, name: str) -> Guild:
+        """Another server with the bot in it, its own owner and two text channels (call
+        before the bot connects, or it learns of it with GUILD_CREATE)."""
+        guild = self._world.add_guild(name)
+        if self._gateway.session is not None:
+            self._dispatch_later("GUILD_CREATE", self._world.guild_payload(guild.id))
+        return guild
+
+    async def remove_guild(self, guild_id: str | int) -> None:
+        """The bot leaves (or is removed from) a guild: GUILD_DELETE."""
+        guild = self._world.guilds.pop(str(guild_id))
+        await self._gateway.dispatch("GUILD_DELETE", {"id": guild.id})
+
     def add_role(self, name: str, permissions: int = 0) -> dict[str, Any]:
         """Create a role; while the bot is connected this dispatches GUILD_ROLE_CREATE."""
-        role = self._world.add_role(name, permissions)
+        role = self._world.primary.add_role(name, permissions)
         if self._gateway.session is not None:
             self._dispatch_later("GUILD_ROLE_CREATE", {"guild_id": self.guild_id, "role": role})
         return role
@@ -258,10 +276,13 @@ class FakeDiscord:
         """Commands the bot synced: global ones, then guild ones (with ``guild_id``)."""
         return copy.deepcopy(self._commands.all())
 
-    async def wait_for_command(self, name: str, timeout: float = 10.0) -> dict[str, Any]:
-        """The synced command a guild member would invoke as ``/name``."""
+    async def wait_for_command(self, name: str, timeout: float = 10.0,
+                               guild_id: str | int | None = None) -> dict[str, Any]:
+        """The synced command a member of a guild (default: the first) would invoke as
+        ``/name``."""
+        guild = str(guild_id or self.guild_id)
         return await self._signal.wait_until(
-            lambda: self._commands.find(name, self.guild_id), timeout, f"/{name} to be synced")
+            lambda: self._commands.find(name, guild), timeout, f"/{name} to be synced")
 
     @property
     def interactions(self) -> list[InteractionRecord]:
@@ -342,7 +363,8 @@ class FakeDiscord:
     ) -> InteractionRecord:
         """A member runs ``/name`` (chat input). Not delivered when the member lacks the
         command's default_member_permissions, unless ``force``."""
-        command = await self.wait_for_command(name, timeout=5.0)
+        channel = self._guild_channel(channel_id)
+        command = await self.wait_for_command(name, 5.0, channel["guild_id"])
         defs, path = definitions_for(command, subcommand)
         builder = OptionBuilder(self._world, defs)
         if isinstance(options, list):
@@ -351,21 +373,22 @@ class FakeDiscord:
             built = builder.build({**(options or {}), **(attachments or {})})
         data = self._command_data(command, nest(command, path, built), builder.resolved)
         record = self._hub.new_record(APPLICATION_COMMAND, data, user or self.default_user,
-                                      self._guild_channel(channel_id)["id"])
+                                      channel["id"])
         return await self._deliver(record, command, force)
 
     async def autocomplete(self, name: str, options: dict[str, Any], focused: str,
                            user: UserRef | None = None, subcommand: str | None = None,
                            channel_id: str | int | None = None) -> InteractionRecord:
         """A member types in option ``focused``; the bot should answer with callback type 8."""
-        command = await self.wait_for_command(name, timeout=5.0)
+        channel = self._guild_channel(channel_id)
+        command = await self.wait_for_command(name, 5.0, channel["guild_id"])
         defs, path = definitions_for(command, subcommand)
         values = dict(options)
         values.setdefault(focused, "")
         built = OptionBuilder(self._world, defs).build(values, focused=focused)
         data = self._command_data(command, nest(command, path, built), {})
         record = self._hub.new_record(AUTOCOMPLETE, data, user or self.default_user,
-                                      self._guild_channel(channel_id)["id"])
+                                      channel["id"])
         return await self._deliver(record, command, False)
 
     async def click_button(self, message: dict[str, Any] | str | int, custom_id: str,
@@ -401,7 +424,8 @@ class FakeDiscord:
     async def _deliver(self, record: InteractionRecord, command: dict[str, Any] | None,
                        force: bool) -> InteractionRecord:
         user = record.payload["member"]["user"]
-        allowed = command is None or member_may_use(command, self._world.permissions(user))
+        perms = self._world.permissions(user, record.payload["guild_id"])
+        allowed = command is None or member_may_use(command, perms)
         if not allowed and not force:
             record.delivered = False
             record.denied = ("member lacks default_member_permissions="

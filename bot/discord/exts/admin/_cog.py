@@ -14,17 +14,32 @@ from bot.app import fetcher_for
 from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
 from bot.discord.interactions import deferred, respond, say
-from bot.discord.options import ArticleArg
+from bot.discord.options import OwnArticleArg
 from bot.discord.permissions import admin_command, admin_group, require_admin
 from bot.engine import first_stored
 from bot.ingest.web.pages import Pages
 from bot.ingest.web.urls import read_url
-from bot.models import LoadReport
+from bot.models import library_of
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
 
 log = logging.getLogger(__name__)
+
+async def read_upload(
+    bot: NewsBot, interaction: discord.Interaction, file: discord.Attachment
+) -> bytes:
+    """The attachment's bytes, the interaction deferred privately meanwhile; refused
+    before reading when it is over the upload limit (and after, if it lied)."""
+    limit = min(bot.settings.max_upload_bytes, interaction.filesize_limit)
+    if file.size > limit:
+        raise UserFacingError(render.too_big_text(file.size, limit))
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    data = await file.read()
+    if len(data) > limit:
+        raise UserFacingError(render.too_big_text(len(data), limit))
+    return data
+
 
 def _channel_id(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
     return channel.id if channel is not None else interaction.channel_id  # type: ignore[return-value]
@@ -51,33 +66,24 @@ class AdminCog(commands.Cog):
     ) -> None:
         if (file is None) == (url is None):
             raise UserFacingError("Give me either a file or a url, not both and not neither.")
+        library = library_of(interaction.guild_id)
         if file is not None:
-            name, report = file.filename, await self._load_file(interaction, file)
+            name, data = file.filename, await read_upload(self.bot, interaction, file)
+            report = await asyncio.to_thread(self.bot.engine.load_bytes, data, name, library)
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
             name = url.strip()  # type: ignore[union-attr]
             items = await read_url(name, Pages(self.fetcher, self.bot.settings.page_pause_seconds))
-            report = await asyncio.to_thread(self.bot.engine.load_items, items)
+            report = await asyncio.to_thread(self.bot.engine.load_items, items, library)
         log.info("user %s loaded %s: %s", interaction.user.id, name, report.summary())
-        shown = await asyncio.to_thread(first_stored, self.bot.engine, report)
+        shown = await asyncio.to_thread(first_stored, self.bot.engine, report, library)
         await respond(interaction, render.load_report_embed(report, name, shown))
 
-    async def _load_file(
-        self, interaction: discord.Interaction, file: discord.Attachment
-    ) -> LoadReport:
-        limit = min(self.bot.settings.max_upload_bytes, interaction.filesize_limit)
-        if file.size > limit:
-            raise UserFacingError(render.too_big_text(file.size, limit))
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
-        if len(data) > limit:
-            raise UserFacingError(render.too_big_text(len(data), limit))
-        return await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename)
-
-    @admin_command("Remove an article")
+    @admin_command("Remove one of this server's articles")
     @app_commands.describe(article="Start typing a title")
-    async def remove(self, interaction: discord.Interaction, article: ArticleArg) -> None:
-        removed = await deferred(interaction, self.bot.engine.remove, article.id, ephemeral=True)
+    async def remove(self, interaction: discord.Interaction, article: OwnArticleArg) -> None:
+        removed = await deferred(interaction, self.bot.engine.remove, article.id,
+                                 library_of(interaction.guild_id), ephemeral=True)
         if not removed:
             raise UserFacingError("That article was already gone.")
         log.info("user %s removed article %s", interaction.user.id, article.id)
@@ -85,7 +91,8 @@ class AdminCog(commands.Cog):
 
     @admin_command("Database counts")
     async def stats(self, interaction: discord.Interaction) -> None:
-        stats = await deferred(interaction, self.bot.engine.stats, ephemeral=True)
+        stats = await deferred(interaction, self.bot.engine.stats,
+                               library_of(interaction.guild_id), ephemeral=True)
         await respond(interaction, render.stats_embed(stats))
 
     # -- ask channels ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from bot.discord import errors
 from bot.discord import formatting as render
 from bot.discord.interactions import respond, say
 from bot.discord.workqueue import Busy, WorkQueue
-from bot.models import Answer
+from bot.models import Answer, library_of
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
@@ -82,8 +82,10 @@ class AskCog(commands.Cog):
         async def typing_while_answered() -> Answer:
             self.questions.check()  # refuse before "typing...", itself a REST call
             async with message.channel.typing():
-                return await self.questions.run(self.bot.engine.ask, question,
-                                                message.created_at, previous)
+                return await self.questions.run(
+                    self.bot.engine.ask, question, message.created_at, previous,
+                    library_of(message.guild and message.guild.id),
+                )
 
         async def send(text: str | None, embed: discord.Embed | None) -> None:
             await self._reply(message, content=text, embed=embed)
@@ -158,7 +160,8 @@ class AskCog(commands.Cog):
         async def deferred_answer() -> Answer:
             await interaction.response.defer(thinking=True)  # first: the 3 s deadline
             return await self.questions.run(self.bot.engine.ask, question,
-                                            interaction.created_at)
+                                            interaction.created_at, None,  # no previous
+                                            library_of(interaction.guild_id))
 
         async def send(text: str | None, embed: discord.Embed | None) -> None:
             if interaction.response.is_done():

@@ -15,7 +15,7 @@ from bot.discord import errors
 from bot.discord import formatting as render
 from bot.discord.interactions import deferred, respond
 from bot.discord.options import ArticleArg
-from bot.models import RecentPage
+from bot.models import RecentPage, library_of
 
 if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
@@ -48,10 +48,11 @@ class Listing:
         per_page = min(max(int(match["per"]), 1), render.MAX_LISTED)
         return cls(int(match["page"]), per_page, filters[:split], filters[split:])
 
-    def fetch(self, bot: NewsBot) -> RecentPage:
-        """The page from the engine (blocking: run in a thread)."""
+    def fetch(self, bot: NewsBot, interaction: discord.Interaction) -> RecentPage:
+        """The page the reader's libraries give (blocking: run in a thread)."""
         return bot.engine.recent(
-            self.page, self.per_page, self.source or None, self.keyword or None
+            self.page, self.per_page, self.source or None, self.keyword or None,
+            library=library_of(interaction.guild_id),
         )
 
     def show(self, result: RecentPage) -> tuple[discord.Embed, discord.ui.View]:
@@ -84,7 +85,8 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=PAGE_ID):
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             bot: NewsBot = interaction.client  # type: ignore[assignment]
-            embed, view = self.listing.show(await asyncio.to_thread(self.listing.fetch, bot))
+            page = await asyncio.to_thread(self.listing.fetch, bot, interaction)
+            embed, view = self.listing.show(page)
             await interaction.response.edit_message(
                 embed=embed, view=view, allowed_mentions=render.NO_MENTIONS
             )
@@ -116,7 +118,7 @@ class BrowseCog(commands.Cog):
         query: app_commands.Range[str, 1, MAX_KEYWORD] = "",
     ) -> None:
         listing = Listing(1, count, source.strip(), query.strip())
-        embed, view = listing.show(await asyncio.to_thread(listing.fetch, self.bot))
+        embed, view = listing.show(await asyncio.to_thread(listing.fetch, self.bot, interaction))
         await respond(interaction, embed, view=view)
 
     @app_commands.command(description="Read an article")
@@ -127,7 +129,8 @@ class BrowseCog(commands.Cog):
     @app_commands.command(description="Articles similar to one article")
     @app_commands.describe(article="Start typing a title")
     async def related(self, interaction: discord.Interaction, article: ArticleArg) -> None:
-        found = await deferred(interaction, self.bot.engine.related, article.id)
+        found = await deferred(interaction, self.bot.engine.related, article.id, 5,
+                               library_of(interaction.guild_id))
         await respond(interaction, render.related_embed(article, found))
 
     @app_commands.command(name="help", description="What I can do")
