@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -15,33 +14,13 @@ from tqdm import tqdm
 
 from bot.app import open_engine
 from bot.cli import terminal
+from bot.cli.common import db_option, engine_at, settings_at
+from bot.cli.feeds import feeds
 from bot.cli.json_output import answer_to_json, article_to_json
-from bot.config import Settings, SettingsError, load_settings
-from bot.engine import Engine, first_stored
+from bot.engine import first_stored
 from bot.ingest.normalize import parse_published
 from bot.ingest.parallel import default_workers
 from bot.storage.atomic import StorageError
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Database file (default: $NEWSBOT_DB, else data/newsbot.json).",
-)
-
-
-def _settings(db_path: Path | None) -> Settings:
-    try:
-        return load_settings(db_path=db_path)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-def _engine(db_path: Path | None) -> Engine:
-    settings = _settings(db_path)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return open_engine(settings)
 
 
 def _date_arg(value: str | None, name: str) -> datetime | None:
@@ -69,6 +48,9 @@ def main() -> None:
     """Answer questions about the news from your own indexed articles."""
 
 
+main.add_command(feeds)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -89,7 +71,7 @@ def main() -> None:
 def load(paths: tuple[str, ...], workers: int, build_index: bool, db_path: Path | None) -> None:
     """Load articles: files, directories, feeds (.xml), HTML pages, .gz, - for stdin, and
     http(s) URLs of feeds (their items' pages read too) or pages."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
         report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers)
     for rejection in report.rejected:
@@ -135,7 +117,7 @@ def _questions(args: tuple[str, ...]) -> Iterator[tuple[str, datetime | None]]:
 @db_option
 def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path: Path | None):
     """Answer QUESTION (or each line of stdin, also with -) with cited excerpts."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     default_date = _date_arg(asked_at, "--asked-at")
     color = sys.stdout.isatty()
     for text, when in _questions(question):
@@ -156,7 +138,7 @@ def ask(question: tuple[str, ...], as_json: bool, asked_at: str | None, db_path:
 @db_option
 def recent(page, per_page, source, keyword, since, until, db_path):
     """List articles, newest first."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     result = engine.recent(
         page, per_page, source, keyword, _date_arg(since, "--since"), _date_arg(until, "--until")
     )
@@ -168,7 +150,7 @@ def recent(page, per_page, source, keyword, since, until, db_path):
 @db_option
 def article(article_id: str, db_path: Path | None) -> None:
     """Show one article."""
-    found = _engine(db_path).article(article_id)
+    found = engine_at(db_path).article(article_id)
     if found is None:
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(terminal.article_text(found))
@@ -179,7 +161,7 @@ def article(article_id: str, db_path: Path | None) -> None:
 @db_option
 def remove(article_id: str, db_path: Path | None) -> None:
     """Remove one article."""
-    if not _engine(db_path).remove(article_id):
+    if not engine_at(db_path).remove(article_id):
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(f"removed {article_id}")
 
@@ -188,7 +170,7 @@ def remove(article_id: str, db_path: Path | None) -> None:
 @db_option
 def stats(db_path: Path | None) -> None:
     """Counts: articles, sentences, sources, date range, database size."""
-    click.echo(terminal.stats_text(_engine(db_path).stats()))
+    click.echo(terminal.stats_text(engine_at(db_path).stats()))
 
 
 @main.command()
@@ -196,7 +178,7 @@ def stats(db_path: Path | None) -> None:
 @db_option
 def export(file: Path | None, db_path: Path | None) -> None:
     """Write every article as JSONL in the load format (to FILE, else stdout)."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     out = file.open("w", encoding="utf-8") if file else sys.stdout
     try:
         for item in engine.export():
@@ -210,7 +192,7 @@ def export(file: Path | None, db_path: Path | None) -> None:
 @db_option
 def chat(db_path: Path | None) -> None:
     """Ask questions interactively (an empty line or Ctrl-D quits)."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     engine.warm_up()
     count = engine.stats().articles
     click.echo(f"newsbot: {count} articles indexed. Ask a question; empty line to quit.")
@@ -229,7 +211,7 @@ def chat(db_path: Path | None) -> None:
 @db_option
 def run(db_path: Path | None) -> None:
     """Start the Discord bot (needs DISCORD_TOKEN), else the terminal chat."""
-    settings = _settings(db_path)
+    settings = settings_at(db_path)
     if not settings.discord_token:
         click.echo("DISCORD_TOKEN is not set: starting the terminal chat instead.", err=True)
         chat.callback(db_path)  # type: ignore[misc]

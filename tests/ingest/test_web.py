@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.ingest.web.fetch import Fetcher, FetchError
-from bot.ingest.web.pages import Pages
+from bot.ingest.web.pages import IN_FLIGHT, Pages
 from bot.ingest.web.urls import read_url
 from bot.polling import Poller, import_opml
 from bot.storage.feeds import FAILURES_TO_PAUSE, TABLE, FeedList
@@ -77,6 +77,23 @@ async def test_teasers_get_their_pages_text_without_boilerplate(
     again = await poller.poll(await only_feed(feeds))
     assert again.new == [] and again.report.loaded == 0
     assert site.hits["/story/0"] == 1
+
+
+@pytest.fixture
+def hosts() -> Iterator[NewsSite]:
+    with serving(ports=8) as running:  # eight hosts, to a crawler
+        yield running
+
+
+async def test_at_most_four_pages_are_in_flight(
+    hosts: NewsSite, engine: Engine, feeds: FeedList
+) -> None:
+    hosts.items = 16
+    poller = await poller_with(feeds, engine, hosts, "/spread.xml")
+    [result] = await poller.poll_all()
+    assert result.error is None and result.report.loaded == 16
+    assert all("Volunteers will repeat the count" in a.text for a in result.new)
+    assert hosts.most_in_flight == IN_FLIGHT == 4  # reached, never passed
 
 
 async def test_full_text_items_are_not_fetched_and_robots_is_honoured(
