@@ -88,9 +88,7 @@ def list_(as_json: bool, db_path: Path | None) -> None:
 @db_option
 def remove(url: str, db_path: Path | None) -> None:
     """Stop polling a shared feed."""
-    if not asyncio.run(_feeds(engine_at(db_path)).remove(SHARED, url.strip())):  # type: ignore[arg-type]
-        raise click.ClickException(f"no shared feed {url.strip()} (see `newsbot feeds list`)")
-    click.echo(f"removed {url.strip()}")
+    _change_shared(db_path, url, FeedList.remove, "removed")
 
 
 @feeds.command()
@@ -98,9 +96,15 @@ def remove(url: str, db_path: Path | None) -> None:
 @db_option
 def retry(url: str, db_path: Path | None) -> None:
     """Resume a shared feed paused after too many failures."""
-    if not asyncio.run(_feeds(engine_at(db_path)).retry(SHARED, url.strip())):  # type: ignore[arg-type]
+    _change_shared(db_path, url, FeedList.retry, "resumed")
+
+
+def _change_shared(db_path: Path | None, url: str, change, done: str) -> None:  # type: ignore[no-untyped-def]
+    """``change`` (FeedList.remove or .retry) a shared feed, or say there is none."""
+    feed_list = _feeds(engine_at(db_path))
+    if not asyncio.run(change(feed_list, SHARED, url.strip())):
         raise click.ClickException(f"no shared feed {url.strip()} (see `newsbot feeds list`)")
-    click.echo(f"resumed {url.strip()}")
+    click.echo(f"{done} {url.strip()}")
 
 
 @feeds.command()

@@ -27,8 +27,10 @@ LOOPBACK_ENV = {"NEWSBOT_FEED_ALLOW_PRIVATE": "true", "NEWSBOT_PAGE_PAUSE_SECOND
 
 
 @pytest.fixture
-def site() -> Iterator[NewsSite]:
-    with serving() as running:
+def site(request: pytest.FixtureRequest) -> Iterator[NewsSite]:
+    """The loopback site; ``@pytest.mark.ports(n)`` serves it on n ports (n hosts)."""
+    marker = request.node.get_closest_marker("ports")
+    with serving(ports=marker.args[0] if marker else 1) as running:
         yield running
 
 
@@ -79,21 +81,16 @@ async def test_teasers_get_their_pages_text_without_boilerplate(
     assert site.hits["/story/0"] == 1
 
 
-@pytest.fixture
-def hosts() -> Iterator[NewsSite]:
-    with serving(ports=8) as running:  # eight hosts, to a crawler
-        yield running
-
-
+@pytest.mark.ports(8)
 async def test_at_most_four_pages_are_in_flight(
-    hosts: NewsSite, engine: Engine, feeds: FeedList
+    site: NewsSite, engine: Engine, feeds: FeedList
 ) -> None:
-    hosts.items = 16
-    poller = await poller_with(feeds, engine, hosts, "/spread.xml")
+    site.items = 16
+    poller = await poller_with(feeds, engine, site, "/spread.xml")
     [result] = await poller.poll_all()
     assert result.error is None and result.report.loaded == 16
     assert all("Volunteers will repeat the count" in a.text for a in result.new)
-    assert hosts.most_in_flight == IN_FLIGHT == 4  # reached, never passed
+    assert site.most_in_flight == IN_FLIGHT == 4  # reached, never passed
 
 
 async def test_full_text_items_are_not_fetched_and_robots_is_honoured(
