@@ -3,12 +3,12 @@
     python bench/scale.py [--sizes 1000,10000,100000] [--questions 300]
 
 For each size, a generated corpus (bench/gen_corpus.py, deterministic) is loaded through
-the engine into a fresh database, as `newsbot load` does (files parsed in worker
-processes): load rate and peak RSS. A second process opens the database as the bot's
-first start after a load does and builds the index (then cached): build time and peak
-RSS. A third opens it as any later start (time until the first answer, with the index
-cache), answers questions made from random sentences of the corpus, and reports latency
-percentiles and its own peak RSS.
+the engine from ONE JSON Lines file into a fresh database, as `newsbot load` does (runs
+of its lines parsed in worker processes): load rate and peak RSS. A second process opens
+the database as the bot's first start after a load does and builds the index (then
+cached): build time and peak RSS. A third opens it as any later start (time until the
+first answer, with the index cache), answers questions made from random sentences of the
+corpus, and reports latency percentiles and its own peak RSS.
 """
 
 from __future__ import annotations
@@ -33,21 +33,16 @@ from bot.ingest.parallel import default_workers  # noqa: E402
 from bot.search.analysis import is_stopword, words  # noqa: E402
 from bot.storage.store import ArticleStore  # noqa: E402
 
-FILE_ARTICLES = 5_000
-
 
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
 def load_phase(size: int, workdir: Path) -> dict:
-    corpus = workdir / "corpus"  # files of 5,000 articles, like a feed archive
-    corpus.mkdir()
-    for number, record in enumerate(generate(size, seed=1)):
-        if number % FILE_ARTICLES == 0:
-            out = (corpus / f"part-{number // FILE_ARTICLES:04d}.jsonl").open("w")
-        out.write(json.dumps(record) + "\n")
-    out.close()
+    corpus = workdir / "corpus.jsonl"  # one dump, as an export is
+    with corpus.open("w") as out:
+        for record in generate(size, seed=1):
+            out.write(json.dumps(record) + "\n")
     engine = Engine(ArticleStore(workdir / "db.json"))
     start = time.perf_counter()
     report = engine.load([corpus], workers=default_workers())

@@ -23,6 +23,7 @@ from aiohttp import web
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 BOILERPLATE = ("Accept all cookies", "Home | World | Sport | Weather", "Copyright Valley Courier")
 SLOW_S = 3.0
+PACED_S = 0.3
 
 
 def story_text(number: int) -> str:
@@ -73,6 +74,7 @@ class NewsSite:
     """The site's state: what was asked for, how many requests overlapped per host."""
 
     base: str = ""
+    bases: list[str] = field(default_factory=list)  # one per port, base the first
     hits: Counter[str] = field(default_factory=Counter)
     times: list[tuple[str, float]] = field(default_factory=list)
     in_flight: int = 0
@@ -107,11 +109,13 @@ class NewsSite:
             ("/feed.xml", lambda r: self._feed(self.teaser_feed())),
             ("/mixed.xml", lambda r: self._feed(self._mixed())),
             ("/edited.xml", lambda r: self._feed(self._edited())),
+            ("/spread.xml", lambda r: self._feed(self._spread())),
             ("/story/{n}", self._story),
             ("/private/{n}", self._story),
             ("/hop/{n}", self._hop),
             ("/status/{code}", lambda r: web.Response(status=int(r.match_info["code"]))),
             ("/slow", self._slow),
+            ("/paced/{n}", self._paced),
             ("/huge", self._huge),
             ("/image.png", lambda r: web.Response(body=b"\x89PNG\r\n", content_type="image/png")),
         ]
@@ -133,6 +137,12 @@ class NewsSite:
             {"title": "Disallowed", "link": f"{self.base}/private/103", "text": "Frogs."},
         ])
 
+    def _spread(self) -> bytes:
+        """Teasers linking to paced pages on every port in turn (as many hosts)."""
+        return rss([{"title": f"Glass frog survey {n}", "text": f"Survey {n}.",
+                     "link": f"{self.bases[n % len(self.bases)]}/paced/{n}"}
+                    for n in range(self.items)])
+
     def _edited(self) -> bytes:
         text = story_text(200) + f" Correction number {self.edition}."
         return rss([{"title": "Edited story", "link": f"{self.base}/story/200", "text": text}])
@@ -149,6 +159,11 @@ class NewsSite:
     async def _hop(request: web.Request) -> web.Response:
         left = int(request.match_info["n"])
         raise web.HTTPFound("/story/7" if left == 0 else f"/hop/{left - 1}")
+
+    async def _paced(self, request: web.Request) -> web.Response:
+        """A story that takes PACED_S to serve, so that requests overlap."""
+        await asyncio.sleep(PACED_S)
+        return await self._story(request)
 
     @staticmethod
     async def _slow(request: web.Request) -> web.Response:
@@ -174,14 +189,17 @@ def _async(handler: Callable[[web.Request], Any]) -> Callable[[web.Request], Awa
 
 
 @contextmanager
-def serving(site: NewsSite | None = None) -> Iterator[NewsSite]:
-    """The site on 127.0.0.1 in a thread of its own, for the duration."""
+def serving(site: NewsSite | None = None, ports: int = 1) -> Iterator[NewsSite]:
+    """The site on 127.0.0.1 in a thread of its own, for the duration; on ``ports`` ports,
+    each one another host to a crawler (``site.bases``)."""
     site = site or NewsSite()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(site.app(), access_log=None)
     loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
-    site.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    for _ in range(ports):
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+    site.bases = [f"http://127.0.0.1:{address[1]}" for address in runner.addresses]
+    site.base = site.bases[0]
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:

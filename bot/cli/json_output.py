@@ -1,4 +1,5 @@
-"""Plain-JSON forms of engine results: the stable contract of ``newsbot ask --json``."""
+"""Plain-JSON forms of engine results: the stable contract of ``newsbot ask --json``,
+``feeds list --json`` and ``feeds poll --json``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Answer, Article
+from bot.polling import PollResult
 
 
 def _date(value: datetime | None) -> str | None:
@@ -57,3 +59,35 @@ def article_to_json(article: Article) -> dict[str, Any]:
     if article.library is not None:
         record["library"] = article.library
     return record
+
+
+def feed_to_json(feed: dict[str, Any]) -> dict[str, Any]:
+    """A feed and its health; ``guild_id`` null for a shared feed."""
+    pages = feed.get("pages") or {}
+    return {
+        "url": feed["url"],
+        "guild_id": feed.get("guild_id"),
+        "channel_id": feed.get("channel_id"),
+        "paused": feed.get("paused"),
+        "failures": feed.get("failures", 0),
+        "last_success": feed.get("last_success"),
+        "last_error": feed.get("last_error"),
+        "items_loaded": feed.get("items_loaded", 0),
+        "pending_pages": sum(1 for page in pages.values() if page.get("pending")),
+    }
+
+
+def poll_to_json(result: PollResult) -> dict[str, Any]:
+    report = result.report
+    return {
+        "url": result.feed["url"],
+        "guild_id": result.feed.get("guild_id"),
+        "error": result.error,
+        "paused": result.paused["paused"] if result.paused else None,
+        "loaded": report.loaded,
+        "updated": report.updated,
+        "duplicate": report.duplicate,
+        "rejected": [str(r) for r in report.rejected],
+        "new": [article.id for article in result.new],
+        "pending_pages": result.pending_pages,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -16,40 +15,13 @@ from tqdm import tqdm
 
 from bot.app import open_engine
 from bot.cli import terminal
+from bot.cli.common import db_option, engine_at, library_option, settings_at
+from bot.cli.feeds import feeds
 from bot.cli.json_output import answer_to_json, article_to_json
-from bot.config import Settings, SettingsError, load_settings
-from bot.engine import Engine, first_stored
+from bot.engine import first_stored
 from bot.ingest.normalize import parse_published
 from bot.ingest.parallel import default_workers
 from bot.storage.atomic import StorageError
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Database file (default: $NEWSBOT_DB, else data/newsbot.json).",
-)
-
-library_option = click.option(
-    "--library",
-    default=None,
-    help="A server's library (its guild id): what its members see, with the shared "
-    "library (default: the shared library alone).",
-)
-
-
-def _settings(db_path: Path | None) -> Settings:
-    try:
-        return load_settings(db_path=db_path)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-def _engine(db_path: Path | None) -> Engine:
-    settings = _settings(db_path)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return open_engine(settings)
 
 
 def _date_arg(value: str | None, name: str) -> datetime | None:
@@ -75,6 +47,9 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Answer questions about the news from your own indexed articles."""
+
+
+main.add_command(feeds)
 
 
 @main.command()
@@ -106,7 +81,7 @@ def load(
 ) -> None:
     """Load articles: files, directories, feeds (.xml), HTML pages, .gz, - for stdin, and
     http(s) URLs of feeds (their items' pages read too) or pages."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     with tqdm(unit=" items", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
         report = engine.load(paths, stdin=sys.stdin.buffer, progress=bar.update, workers=workers,
                              library=library, as_recorded=library is None)
@@ -168,7 +143,7 @@ def ask(
     db_path: Path | None,
 ):
     """Answer QUESTION (or each line of stdin, also with -) with cited excerpts."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     default_date = _date_arg(asked_at, "--asked-at")
     color = sys.stdout.isatty()
     for asked in _questions(question):
@@ -191,7 +166,7 @@ def ask(
 @db_option
 def recent(page, per_page, source, keyword, since, until, library, db_path):
     """List articles, newest first."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     result = engine.recent(
         page, per_page, source, keyword, _date_arg(since, "--since"), _date_arg(until, "--until"),
         library,
@@ -205,7 +180,7 @@ def recent(page, per_page, source, keyword, since, until, library, db_path):
 @db_option
 def article(article_id: str, library: str | None, db_path: Path | None) -> None:
     """Show one article."""
-    found = _engine(db_path).article(article_id, library)
+    found = engine_at(db_path).article(article_id, library)
     if found is None:
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(terminal.article_text(found))
@@ -218,7 +193,7 @@ def article(article_id: str, library: str | None, db_path: Path | None) -> None:
 @db_option
 def remove(article_id: str, library: str | None, db_path: Path | None) -> None:
     """Remove one article."""
-    if not _engine(db_path).remove(article_id, library):
+    if not engine_at(db_path).remove(article_id, library):
         raise click.ClickException(f"no article with id {article_id!r}")
     click.echo(f"removed {article_id}")
 
@@ -228,7 +203,7 @@ def remove(article_id: str, library: str | None, db_path: Path | None) -> None:
 @db_option
 def stats(library: str | None, db_path: Path | None) -> None:
     """Counts: articles, sentences, sources, date range, database size."""
-    click.echo(terminal.stats_text(_engine(db_path).stats(library)))
+    click.echo(terminal.stats_text(engine_at(db_path).stats(library)))
 
 
 @main.command()
@@ -236,7 +211,7 @@ def stats(library: str | None, db_path: Path | None) -> None:
 @db_option
 def export(file: Path | None, db_path: Path | None) -> None:
     """Write every article as JSONL in the load format (to FILE, else stdout)."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     out = file.open("w", encoding="utf-8") if file else sys.stdout
     try:
         for item in engine.export():
@@ -254,7 +229,7 @@ NEW_TOPIC = "/new"  # in the chat: the next question does not follow up the last
 def chat(db_path: Path | None) -> None:
     """Ask questions interactively (an empty line or Ctrl-D quits). A question asked after
     an answer follows it up ("How much did it cost?"); /new starts afresh."""
-    engine = _engine(db_path)
+    engine = engine_at(db_path)
     engine.warm_up()
     count = engine.stats().articles
     click.echo(f"newsbot: {count} articles indexed. Ask a question; a question after an "
@@ -280,7 +255,7 @@ def chat(db_path: Path | None) -> None:
 @db_option
 def run(db_path: Path | None) -> None:
     """Start the Discord bot (needs DISCORD_TOKEN), else the terminal chat."""
-    settings = _settings(db_path)
+    settings = settings_at(db_path)
     if not settings.discord_token:
         click.echo("DISCORD_TOKEN is not set: starting the terminal chat instead.", err=True)
         chat.callback(db_path)  # type: ignore[misc]

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from bot.models import Answer, Article, Excerpt, RecentPage, RelatedArticle, Stats, marks
+from bot.polling import PollResult
 
 
 def _day(value: datetime | None) -> str:
@@ -89,3 +90,31 @@ def stored_text(shown: list[Article], stored: int) -> str:
     if stored > len(shown):
         lines.append(f"  ... and {stored - len(shown)} more")
     return "\n".join(lines)
+
+
+def feeds_text(feeds: list[dict]) -> str:
+    """Each feed with its owner (a server, or shared) and health."""
+    if not feeds:
+        return "No feeds: add one with `newsbot feeds add URL` or `newsbot feeds import`."
+    lines = []
+    for feed in feeds:
+        owner = f"server {feed['guild_id']}" if feed.get("guild_id") else "shared"
+        paused = f"  PAUSED: {feed['paused']}" if feed.get("paused") else ""
+        lines.append(f"{feed['url']} ({owner}){paused}")
+        health = [f"{feed.get('items_loaded', 0)} items loaded",
+                  f"last success {feed.get('last_success') or 'never'}"]
+        if feed.get("failures"):
+            health.append(f"{feed['failures']} failures in a row")
+        if feed.get("last_error"):
+            health.append(f"last error {feed['last_error']}")
+        lines.append("  " + ", ".join(health))
+    return "\n".join(lines)
+
+
+def poll_text(result: PollResult) -> str:
+    url = result.feed["url"]
+    if result.error:
+        paused = f" (paused: {result.paused['paused']})" if result.paused else ""
+        return f"{url}: failed: {result.error}{paused}"
+    pending = f", {result.pending_pages} pages pending" if result.pending_pages else ""
+    return f"{url}: {result.report.summary()}{pending}"

@@ -1,7 +1,9 @@
-"""Getting a file's bytes: from paths, directories, stdin and gzip, never more than the cap."""
+"""Getting a file's bytes: from paths, directories, stdin and gzip, as a stream (JSON is
+read from it however large) or whole, never more than the cap."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
@@ -14,7 +16,8 @@ from bot.ingest.detect import EXTENSIONS
 from bot.models import Rejection, Skipped
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-TOO_LARGE = "file too large (over 64 MiB)"
+TOO_LARGE = "file too large (over 64 MiB; a larger dump loads as JSON Lines, .jsonl)"
+STREAM_BUFFER = 1 << 16
 STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -45,7 +48,7 @@ def _walk_tree(top: Path) -> Iterator[Path | Rejection | Skipped]:
         try:
             children = sorted(_listing(path))
         except OSError as exc:
-            yield Rejection(str(path), _os_reason(exc))
+            yield Rejection(str(path), os_reason(exc))
             continue
         pending.extend(reversed(children))
 
@@ -73,12 +76,40 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def read_file(path: Path) -> bytes:
-    try:
-        with path.open("rb") as file:
-            return read_capped(file)
-    except OSError as exc:
-        raise InputError(_os_reason(exc)) from None
+def open_stream(source: BinaryIO, name: str) -> tuple[BinaryIO, str]:
+    """``source`` as a stream that can peek, gunzipped as it is read when it is gzip (by
+    its magic bytes, whatever its name), and the name that tells its format (without
+    ".gz"). A damaged gzip stream raises InputError when the damage is read."""
+    buffered = source if hasattr(source, "peek") else _Peekable(source)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] != GZIP_MAGIC:  # type: ignore[attr-defined]
+        return buffered, name
+    unpacked = io.BufferedReader(_GzipReader(buffered), STREAM_BUFFER)
+    return unpacked, name[:-3] if name.lower().endswith(".gz") else name  # type: ignore[return-value]
+
+
+class _Peekable(io.BufferedReader):
+    """A buffered view of the caller's stream that leaves it open."""
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):  # already let go
+            self.detach()
+
+
+class _GzipReader(io.RawIOBase):
+    """Inflates as it is read (so a zip bomb costs only what is read), its damage an
+    InputError (the rejection reason)."""
+
+    def __init__(self, packed: BinaryIO) -> None:
+        self._file = gzip.GzipFile(fileobj=packed, mode="rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        try:
+            return self._file.readinto(buffer)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"broken gzip file ({exc})") from None
 
 
 def read_capped(stream: BinaryIO) -> bytes:
@@ -89,23 +120,7 @@ def read_capped(stream: BinaryIO) -> bytes:
     return data
 
 
-def unpack(data: bytes, name: str) -> tuple[bytes, str]:
-    """The content to parse, gunzipped when it is gzip (by its magic bytes, whatever its
-    name), and the name that tells its format (without ".gz")."""
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(TOO_LARGE)
-    if not data.startswith(GZIP_MAGIC):
-        return data, name
-    try:
-        # GzipFile inflates only as much as is read, so a zip bomb stops at the cap.
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as file:
-            content = read_capped(file)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"broken gzip file ({exc})") from None
-    return content, name[:-3] if name.lower().endswith(".gz") else name
-
-
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file"
     return (exc.strerror or str(exc)).lower()

@@ -3,27 +3,35 @@ caller, in the same order as ``iter_paths`` gives them.
 
 Parsing (decoding, cleaning, fingerprinting) takes about as long as storing, so on a
 two-core machine a loader that parses in one process while another stores nearly doubles
-its rate. A file is the unit of work (files are capped at 64 MiB); stdin is read here.
+its rate. The unit of work is a file, or for a large JSON Lines file (of any size), a run
+of its lines (``json_articles.Lines``): this process reads it and the workers parse it, a
+few runs ahead at most, so memory stays flat. What cannot leave this process (stdin, a
+large JSON array streamed item by item) is parsed here, in its turn.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.ingest import STDIN, Item, parse_path, walk
+from bot.ingest import STDIN, Item, Piece, items_of, parse_path, read_path, walk
 from bot.models import Rejection, Skipped
 from bot.processes import cores, in_order
 
 log = logging.getLogger(__name__)
 Entry = Path | Rejection | Skipped  # what ``walk`` gives
+Task = Piece | Path  # a file a worker reads whole, or a piece of one read here
 # Starting a worker costs about as much as parsing 20 MB: smaller loads are parsed here.
 PARALLEL_MIN_BYTES = 32 << 20
+# Files larger than this are read here and their JSON lines handed out in runs.
+SPLIT_BYTES = 16 << 20
 
 
 def default_workers() -> int:
@@ -39,37 +47,54 @@ def iter_paths_parallel(
     now: datetime | None = None,
     min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> Iterator[Item]:
-    """``iter_paths`` with files parsed by ``workers`` processes (at most ``workers`` + 1
-    files parsed ahead of the caller) when there are several files of ``min_bytes`` in
-    all. If the workers cannot start or die, the files not yet returned are parsed here."""
+    """``iter_paths`` with files (and runs of lines of large JSON Lines files) parsed by
+    ``workers`` processes, at most ``workers`` + 1 tasks ahead of the caller, when the
+    files hold ``min_bytes`` in all. If the workers cannot start or die, the tasks not yet
+    returned are parsed here."""
     now = now or datetime.now(UTC)
     entries = list(walk(paths))
-    files = [entry for entry in entries if not _local(entry)]
-    if len(files) < 2 or sum(map(_size, files)) < min_bytes:
+    if sum(map(_size, entries)) < min_bytes:
         for entry in entries:
             yield from _here(entry, now, stdin)
         return
-    done = 0
+    tasks = _tasks(entries, now, stdin)
+    pending: deque[Task] = deque()  # handed to the workers, not yet returned
+
+    def handed() -> Iterator[Task]:
+        for task in tasks:
+            pending.append(task)
+            yield task
+
     try:
-        here = partial(_here_only, now=now, stdin=stdin)
-        for items in in_order(entries, partial(_parse_file, now=now), workers, here):
+        for items in in_order(handed(), partial(_parse_task, now=now), workers, _here_only):
+            pending.popleft()
             yield from items
-            done += 1
     except (BrokenProcessPool, OSError) as exc:
         log.warning("parsing in worker processes failed (%s): parsing here", exc)
-        for entry in entries[done:]:
-            yield from _here(entry, now, stdin)
+        for task in chain(pending, tasks):
+            yield from _run_here(task, now)
 
 
-def _size(path: Entry) -> int:
+def _tasks(entries: list[Entry], now: datetime, stdin: BinaryIO | None) -> Iterator[Task]:
+    """Small files whole; large ones and stdin read here, into pieces."""
+    for entry in entries:
+        if isinstance(entry, Path) and (_stdin(entry) or _size(entry) >= SPLIT_BYTES):
+            yield from read_path(entry, now, stdin)
+        else:
+            yield entry
+
+
+def _size(entry: Entry) -> int:
+    if isinstance(entry, Rejection | Skipped) or _stdin(entry):
+        return 0
     try:
-        return path.stat().st_size  # type: ignore[union-attr]
+        return entry.stat().st_size
     except OSError:
         return 0
 
 
-def _local(entry: Entry) -> bool:
-    return isinstance(entry, Rejection | Skipped) or str(entry) == STDIN
+def _stdin(entry: Entry) -> bool:
+    return str(entry) == STDIN
 
 
 def _here(entry: Entry, now: datetime, stdin: BinaryIO | None) -> Iterator[Item]:
@@ -79,10 +104,15 @@ def _here(entry: Entry, now: datetime, stdin: BinaryIO | None) -> Iterator[Item]
         yield from parse_path(entry, now, stdin)
 
 
-def _here_only(entry: Entry, now: datetime, stdin: BinaryIO | None) -> list[Item] | None:
-    """What cannot go to a worker: a rejection, or stdin."""
-    return list(_here(entry, now, stdin)) if _local(entry) else None
+def _here_only(task: Task) -> Iterable[Item] | None:
+    """What is done already: a rejection, an article read here (None: a worker's task)."""
+    return (task,) if isinstance(task, Item) else None
 
 
-def _parse_file(path: Path, now: datetime) -> list[Item]:
-    return list(parse_path(path, now))
+def _run_here(task: Task, now: datetime) -> Iterable[Item]:
+    return parse_path(task, now) if isinstance(task, Path) else items_of(task, now)
+
+
+def _parse_task(task: Path | Piece, now: datetime) -> list[Item]:
+    """In a worker: a whole file, or a run of lines."""
+    return list(_run_here(task, now))

@@ -27,7 +27,7 @@ class FeedList:
     async def of_guild(self, guild_id: int) -> list[Record]:
         return [f for f in await self.all() if f.get("guild_id") == guild_id]
 
-    async def add(self, guild_id: int, url: str, channel_id: int | None) -> bool:
+    async def add(self, guild_id: int | None, url: str, channel_id: int | None) -> bool:
         """Add a feed to a guild; False when the guild already has it."""
         new = {"url": url, "guild_id": guild_id, "channel_id": channel_id,
                "etag": None, "modified": None, "last_success": None, "last_error": None,
@@ -41,7 +41,7 @@ class FeedList:
         await self._table.change(edit)
         return not known[-1]
 
-    async def remove(self, guild_id: int, url: str) -> bool:
+    async def remove(self, guild_id: int | None, url: str) -> bool:
         """Remove a guild's feed; False when it had no such feed."""
         before = len(await self.all())
         after = await self._table.change(
@@ -82,7 +82,7 @@ class FeedList:
         await self._edit(feed, edit)
         return paused[0] if paused else None
 
-    async def retry(self, guild_id: int, url: str) -> bool:
+    async def retry(self, guild_id: int | None, url: str) -> bool:
         """Resume a feed (paused or not) with its failure count cleared; False when the
         guild has no such feed."""
         found: list[Record] = []
@@ -104,7 +104,7 @@ class FeedList:
         await self._table.change(apply)
 
 
-def _same(feed: Record, guild_id: int, url: str) -> bool:
+def _same(feed: Record, guild_id: int | None, url: str) -> bool:
     return feed.get("guild_id") == guild_id and feed.get("url") == url
 
 

@@ -27,7 +27,7 @@ from tests.support import PROJECT_DIR
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 BINARY = "binary file, not an article format"
-TOO_LARGE = "file too large (over 64 MiB)"
+TOO_LARGE = "file too large (over 64 MiB; a larger dump loads as JSON Lines, .jsonl)"
 
 
 def record(n: int, **extra: object) -> dict[str, object]:
@@ -464,12 +464,21 @@ def test_gzip_is_sniffed_and_checked() -> None:
     assert parse(gzip.compress(b"\0" * 100), "z.txt.gz") == [Rejection("z.txt.gz", BINARY)]
 
 
-def test_gzip_bomb_stops_at_the_cap(tmp_path: Path) -> None:
-    member = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9)
-    bomb = member * 128  # 1 GiB of zeros in ~1 MB; inflating it all would take a second or more
+@pytest.mark.parametrize(
+    ("name", "filler", "reason"),
+    [
+        ("bomb.txt.gz", b" ", TOO_LARGE),
+        ("bomb.jsonl.gz", b"\0", BINARY),
+        ("bomb.txt.gz", b"\0", BINARY),
+    ],
+)
+def test_gzip_bomb_stops_early(tmp_path: Path, name: str, filler: bytes, reason: str) -> None:
+    """Inflating stops at the cap, or at the first bytes when they are binary."""
+    member = gzip.compress(filler * (8 * 1024 * 1024), compresslevel=9)
+    bomb = member * 128  # 1 GiB in ~1 MB; inflating it all would take a second or more
     assert len(bomb) < 2 * 1024 * 1024
-    path = tmp_path / "bomb.jsonl.gz"
-    assert load(path, bomb) == [Rejection(str(path), TOO_LARGE)]
+    path = tmp_path / name
+    assert load(path, bomb) == [Rejection(str(path), reason)]
 
 
 # -- paths ------------------------------------------------------------------------------
@@ -566,7 +575,7 @@ def test_a_dead_worker_leaves_the_rest_to_be_parsed_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     paths = _mixed_tree(tmp_path)
-    monkeypatch.setattr(parallel, "_parse_file", _die)
+    monkeypatch.setattr(parallel, "_parse_task", _die)
     items = list(
         iter_paths_parallel(paths, workers=1, stdin=io.BytesIO(b""), now=NOW, min_bytes=0)
     )
@@ -614,7 +623,7 @@ def test_small_loads_are_parsed_without_starting_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     paths = _mixed_tree(tmp_path)
-    monkeypatch.setattr(parallel, "_parse_file", _die)  # a worker would die: none starts
+    monkeypatch.setattr(parallel, "_parse_task", _die)  # a worker would die: none starts
     items = list(iter_paths_parallel(paths, workers=1, stdin=io.BytesIO(b""), now=NOW))
     assert items == list(ingest.iter_paths(paths, stdin=io.BytesIO(b""), now=NOW))
     assert "worker" not in caplog.text

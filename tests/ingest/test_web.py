@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.ingest.web.fetch import Fetcher, FetchError
-from bot.ingest.web.pages import Pages
+from bot.ingest.web.pages import IN_FLIGHT, Pages
 from bot.ingest.web.urls import read_url
 from bot.polling import Poller, import_opml
 from bot.storage.feeds import FAILURES_TO_PAUSE, TABLE, FeedList
@@ -27,12 +27,14 @@ LOOPBACK_ENV = {"NEWSBOT_FEED_ALLOW_PRIVATE": "true", "NEWSBOT_PAGE_PAUSE_SECOND
 
 
 @pytest.fixture
-def site() -> Iterator[NewsSite]:
-    with serving() as running:
+def site(request: pytest.FixtureRequest) -> Iterator[NewsSite]:
+    """The loopback site; ``@pytest.mark.ports(n)`` serves it on n ports (n hosts)."""
+    marker = request.node.get_closest_marker("ports")
+    with serving(ports=marker.args[0] if marker else 1) as running:
         yield running
 
 
-SHARED = 0  # the feeds of no server (the command line's) load into the shared library
+SHARED = None  # the feeds of no server (the command line's) load into the shared library
 
 
 @pytest.fixture
@@ -80,6 +82,18 @@ async def test_teasers_get_their_pages_text_without_boilerplate(
     again = await poller.poll(await only_feed(feeds))
     assert again.new == [] and again.report.loaded == 0
     assert site.hits["/story/0"] == 1
+
+
+@pytest.mark.ports(8)
+async def test_at_most_four_pages_are_in_flight(
+    site: NewsSite, engine: Engine, feeds: FeedList
+) -> None:
+    site.items = 16
+    poller = await poller_with(feeds, engine, site, "/spread.xml")
+    [result] = await poller.poll_all()
+    assert result.error is None and result.report.loaded == 16
+    assert all("Volunteers will repeat the count" in a.text for a in result.new)
+    assert site.most_in_flight == IN_FLIGHT == 4  # reached, never passed
 
 
 async def test_full_text_items_are_not_fetched_and_robots_is_honoured(
