@@ -93,7 +93,7 @@ class Added:
 
 
 async def add_feeds(
-    feeds: FeedList, fetcher: Fetcher, guild_id: int, urls: Iterable[tuple[str, str]],
+    feeds: FeedList, fetcher: Fetcher, guild_id: int | None, urls: Iterable[tuple[str, str]],
     channel_id: int | None = None,
 ) -> Added:
     """Add (where, URL) pairs to a guild's feeds: each URL checked, duplicates refused."""
@@ -112,7 +112,7 @@ async def add_feeds(
 
 
 async def import_opml(
-    feeds: FeedList, fetcher: Fetcher, guild_id: int, data: bytes, name: str,
+    feeds: FeedList, fetcher: Fetcher, guild_id: int | None, data: bytes, name: str,
     channel_id: int | None = None,
 ) -> Added:
     """Add every feed of an OPML file."""

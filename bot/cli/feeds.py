@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
@@ -54,7 +55,7 @@ def add(urls: tuple[str, ...], db_path: Path | None) -> None:
     engine = engine_at(db_path)
     fetcher = fetcher_for(settings_at(db_path))
     pairs = [(f"argument {n}", url.strip()) for n, url in enumerate(urls, 1)]
-    _report(asyncio.run(add_feeds(_feeds(engine), fetcher, SHARED, pairs)))  # type: ignore[arg-type]
+    _report(asyncio.run(add_feeds(_feeds(engine), fetcher, SHARED, pairs)))
 
 
 @feeds.command(name="import")
@@ -66,7 +67,7 @@ def import_(file: Path, db_path: Path | None) -> None:
         raise click.ClickException(f"{file}: over {OPML_MAX_BYTES >> 20} MiB, not an OPML list")
     engine = engine_at(db_path)
     fetcher = fetcher_for(settings_at(db_path))
-    added = import_opml(_feeds(engine), fetcher, SHARED, file.read_bytes(), str(file))  # type: ignore[arg-type]
+    added = import_opml(_feeds(engine), fetcher, SHARED, file.read_bytes(), str(file))
     _report(asyncio.run(added))
 
 
@@ -99,7 +100,10 @@ def retry(url: str, db_path: Path | None) -> None:
     _change_shared(db_path, url, FeedList.retry, "resumed")
 
 
-def _change_shared(db_path: Path | None, url: str, change, done: str) -> None:  # type: ignore[no-untyped-def]
+FeedChange = Callable[[FeedList, int | None, str], Awaitable[bool]]
+
+
+def _change_shared(db_path: Path | None, url: str, change: FeedChange, done: str) -> None:
     """``change`` (FeedList.remove or .retry) a shared feed, or say there is none."""
     feed_list = _feeds(engine_at(db_path))
     if not asyncio.run(change(feed_list, SHARED, url.strip())):

@@ -16,6 +16,7 @@ from bot.discord.errors import UserFacingError
 from bot.discord.interactions import deferred, respond, say
 from bot.discord.options import OwnArticleArg
 from bot.discord.permissions import admin_command, admin_group, require_admin
+from bot.discord.uploads import read_upload
 from bot.engine import first_stored
 from bot.ingest.web.pages import Pages
 from bot.ingest.web.urls import read_url
@@ -25,21 +26,6 @@ if TYPE_CHECKING:
     from bot.discord.bot import NewsBot
 
 log = logging.getLogger(__name__)
-
-async def read_upload(
-    bot: NewsBot, interaction: discord.Interaction, file: discord.Attachment
-) -> bytes:
-    """The attachment's bytes, the interaction deferred privately meanwhile; refused
-    before reading when it is over the upload limit (and after, if it lied)."""
-    limit = min(bot.settings.max_upload_bytes, interaction.filesize_limit)
-    if file.size > limit:
-        raise UserFacingError(render.too_big_text(file.size, limit))
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    data = await file.read()
-    if len(data) > limit:
-        raise UserFacingError(render.too_big_text(len(data), limit))
-    return data
-
 
 def _channel_id(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
     return channel.id if channel is not None else interaction.channel_id  # type: ignore[return-value]
@@ -68,7 +54,8 @@ class AdminCog(commands.Cog):
             raise UserFacingError("Give me either a file or a url, not both and not neither.")
         library = library_of(interaction.guild_id)
         if file is not None:
-            name, data = file.filename, await read_upload(self.bot, interaction, file)
+            name = file.filename
+            data = await read_upload(interaction, file, self.bot.settings.max_upload_bytes)
             report = await asyncio.to_thread(self.bot.engine.load_bytes, data, name, library)
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)

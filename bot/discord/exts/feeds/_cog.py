@@ -15,6 +15,7 @@ from bot.discord import formatting as render
 from bot.discord.errors import UserFacingError
 from bot.discord.interactions import respond
 from bot.discord.permissions import admin_group, require_admin
+from bot.discord.uploads import read_upload
 from bot.polling import PollResult, add_feeds, import_opml
 from bot.storage.settings import Record
 
@@ -132,12 +133,9 @@ class FeedsCog(commands.Cog):
         self, interaction: discord.Interaction, file: discord.Attachment,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        if file.size > OPML_MAX_BYTES:
-            raise UserFacingError(render.too_big_text(file.size, OPML_MAX_BYTES))
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await read_upload(interaction, file, OPML_MAX_BYTES)
         added = await import_opml(self.feeds, self.fetcher, interaction.guild_id or 0,
-                                  await file.read(), file.filename,
-                                  channel.id if channel else None)
+                                  data, file.filename, channel.id if channel else None)
         log.info("user %s imported %s: %s", interaction.user.id, file.filename, added.summary())
         await respond(interaction, render.feeds_added_embed(added, file.filename))
 

@@ -12,9 +12,9 @@ from discord.ext import commands
 
 from bot.discord import formatting as render
 from bot.discord.errors import NotOwner, UserFacingError
-from bot.discord.exts.admin._cog import read_upload
 from bot.discord.interactions import deferred, respond, say
 from bot.discord.options import SharedArticleArg
+from bot.discord.uploads import read_upload
 from bot.models import Library
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class OwnerCog(commands.Cog):
     @owner.command(name="load", description="Load articles into the shared library")
     @app_commands.describe(file="The file to load")
     async def load(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        data = await read_upload(self.bot, interaction, file)
+        data = await read_upload(interaction, file, self.bot.settings.max_upload_bytes)
         report = await asyncio.to_thread(self.bot.engine.load_bytes, data, file.filename, None)
         log.info("owner %s loaded %s into the shared library: %s", interaction.user.id,
                  file.filename, report.summary())
