@@ -30,6 +30,7 @@ from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, Library, LoadReport
 from bot.storage import snapshot
 from bot.storage.atomic import AtomicJSONStorage, StorageError, file_signature
+from bot.storage.dedupe import Key, Keys
 from bot.storage.documents import (
     LIBRARY,
     Articles,
@@ -57,7 +58,6 @@ def _synchronised(method: Callable) -> Callable:
     return locked
 
 
-Key = tuple[Library, str]  # (library, article id): each library holds its own copy of a URL
 
 
 class ArticleStore:
@@ -71,9 +71,7 @@ class ArticleStore:
         self._db = TinyDB(self.path, storage=lambda _path: self._storage)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._mutex = threading.RLock()
-        self._by_id: dict[Key, int] = {}
-        self._by_fingerprint: dict[tuple[Library, str], str] = {}  # -> article id
-        self._fingerprints: dict[Key, str] = {}
+        self._keys = Keys()
         self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
         self._view: Articles | None = None
         self._unwritten: int | None = None  # within bulk(): documents saved, not written
@@ -105,19 +103,19 @@ class ArticleStore:
     @_synchronised
     def get(self, article_id: str, library: Library = None) -> Article | None:
         """The article ``library`` holds under ``article_id`` (None: the shared library's)."""
-        doc_id = self._by_id.get((library, article_id))
+        doc_id = self._keys.doc_id((library, article_id))
         if doc_id is None:
             return None
         return article_from_doc(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
 
     @_synchronised
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self._keys)
 
     @_synchronised
     def library_sizes(self) -> Counter[Library]:
         """Articles held by each library that holds any (None: the shared library)."""
-        return Counter(library for library, _id in self._by_id)
+        return self._keys.library_sizes()
 
     @property
     def size_bytes(self) -> int:
@@ -173,23 +171,10 @@ class ArticleStore:
 
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
-        self._by_id, self._by_fingerprint, self._fingerprints = {}, {}, {}
+        self._keys = Keys()
         self._view = None
         for doc_id, doc in sorted(self._table().items(), key=lambda item: int(item[0])):
-            self._remember((doc.get(LIBRARY), doc["id"]), int(doc_id), doc["fingerprint"])
-
-    def _remember(self, key: Key, doc_id: int, fingerprint: str) -> None:
-        library, article_id = key
-        old = self._fingerprints.get(key)
-        if old is not None and self._by_fingerprint.get((library, old)) == article_id:
-            del self._by_fingerprint[(library, old)]
-        self._by_id[key] = doc_id
-        self._by_fingerprint[(library, fingerprint)] = article_id
-        self._fingerprints[key] = fingerprint
-        self._view = None
-
-    def _shared_has(self, article_id: str, fingerprint: str) -> bool:
-        return (None, article_id) in self._by_id or (None, fingerprint) in self._by_fingerprint
+            self._keys.remember((doc.get(LIBRARY), doc["id"]), int(doc_id), doc["fingerprint"])
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -254,7 +239,7 @@ class ArticleStore:
         if time.monotonic() - self._locked_at > LOCK_HOLD_S:
             self._commit()
             self._let_others_write()
-        elif self._unwritten >= max(len(self._by_id) - self._unwritten, MIN_REWRITE):
+        elif self._unwritten >= max(len(self._keys) - self._unwritten, MIN_REWRITE):
             self._commit()
 
     def _let_others_write(self) -> None:
@@ -290,15 +275,12 @@ class ArticleStore:
         """Insert and update in memory; how many documents changed."""
         table = self._db.table(ARTICLES)
         batch: dict[Key, tuple[Article, Document]] = {}  # an id may come twice
-        next_id = max(self._by_id.values(), default=0) + 1
+        next_id = self._keys.next_doc_id()
         for article in articles:
             fingerprint = article.fingerprint or content_fingerprint(article.text)
             key = (article.library, article.id)
             known = batch[key][0] if key in batch else self.get(article.id, article.library)
-            same_story = (article.library, fingerprint) in self._by_fingerprint or (
-                article.library is not None and self._shared_has(article.id, fingerprint)
-            )
-            if known is None and same_story:
+            if known is None and self._keys.same_story_stored(key, fingerprint):
                 report.duplicate += 1
                 continue
             if known is not None and _same(known, article):
@@ -306,7 +288,7 @@ class ArticleStore:
                 continue
             if known is not None:
                 article = _keep_added_at(article, known)
-                doc_id = self._by_id[key]
+                doc_id = self._keys.doc_id(key)  # type: ignore[assignment]
                 self._forget_text(doc_id)
                 report.updated += 1
             else:
@@ -314,7 +296,8 @@ class ArticleStore:
                 report.loaded += 1
             doc = Document(article_to_doc(article, fingerprint), doc_id)
             batch[key] = (article, doc)
-            self._remember(key, doc_id, fingerprint)
+            self._keys.remember(key, doc_id, fingerprint)
+            self._view = None
             report.article_ids.append(article.id)
         docs = [doc for _article, doc in batch.values()]
         stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
@@ -327,14 +310,14 @@ class ArticleStore:
     @_synchronised
     def remove(self, article_id: str, library: Library = None) -> bool:
         """Remove ``library``'s article ``article_id``; False when it holds none."""
-        found = lambda: [d for d in [self._by_id.get((library, article_id))] if d]  # noqa: E731
+        found = lambda: [d for d in [self._keys.doc_id((library, article_id))] if d]  # noqa: E731
         return self._remove(found) == 1
 
     @_synchronised
     def purge(self, library: str) -> int:
         """Remove every article of a server's library; how many there were."""
         return self._remove(
-            lambda: [doc_id for (owner, _id), doc_id in self._by_id.items() if owner == library]
+            lambda: list(self._keys.of_library(library))
         )
 
     def _remove(self, chosen: Callable[[], list[int]]) -> int:
