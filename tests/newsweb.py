@@ -82,7 +82,8 @@ class NewsSite:
     edition: int = 1  # /edited.xml's text changes with it
     user_agents: set[str] = field(default_factory=set)
     failing: set[str] = field(default_factory=set)  # paths answering 500 (until discarded)
-    items: int = 5  # how many teaser items /feed.xml carries
+    items: int = 5  # how many items /feed.xml, /spread.xml and /spread-full.xml carry
+    spread_pages: str = "paced"  # where /spread.xml's items link: "paced" or "story"
 
     def teaser_feed(self, prefix: str = "story") -> bytes:
         return rss([{"title": f"Glass frog survey {n}", "link": f"{self.base}/{prefix}/{n}",
@@ -110,6 +111,7 @@ class NewsSite:
             ("/mixed.xml", lambda r: self._feed(self._mixed())),
             ("/edited.xml", lambda r: self._feed(self._edited())),
             ("/spread.xml", lambda r: self._feed(self._spread())),
+            ("/spread-full.xml", lambda r: self._feed(self._spread(full=True))),
             ("/story/{n}", self._story),
             ("/private/{n}", self._story),
             ("/hop/{n}", self._hop),
@@ -137,10 +139,12 @@ class NewsSite:
             {"title": "Disallowed", "link": f"{self.base}/private/103", "text": "Frogs."},
         ])
 
-    def _spread(self) -> bytes:
-        """Teasers linking to paced pages on every port in turn (as many hosts)."""
-        return rss([{"title": f"Glass frog survey {n}", "text": f"Survey {n}.",
-                     "link": f"{self.bases[n % len(self.bases)]}/paced/{n}"}
+    def _spread(self, full: bool = False) -> bytes:
+        """Items linking to pages on every port in turn (as many hosts): teasers, or with
+        ``full`` the whole story (nothing to fetch)."""
+        return rss([{"title": f"Glass frog survey {n}",
+                     "text": story_text(n) if full else f"Survey {n}.",
+                     "link": f"{self.bases[n % len(self.bases)]}/{self.spread_pages}/{n}"}
                     for n in range(self.items)])
 
     def _edited(self) -> bytes:
