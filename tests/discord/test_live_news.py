@@ -173,7 +173,9 @@ async def test_ten_failures_pause_a_feed_and_tell_its_channel_until_retried(
     assert "10 failures in a row" in listed
 
     site.failing.discard("/feed.xml")
-    retried = await ephemeral_text(await live.command("feeds", {"url": url}, "retry"))
+    retry = await live.command("feeds", {"url": url}, "retry")
+    await retry.final_message(timeout=30)  # polls the feed and its five pages first
+    retried = await ephemeral_text(retry)
     assert "PAUSED" not in retried and "failures" not in retried
     assert HEALTH_OK.search(retried)
     announced = await fd.wait_for_request(
