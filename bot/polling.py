@@ -39,6 +39,9 @@ class Poller:
         self.feeds = feeds
         self.fetcher = fetcher
         self.pause = pause
+        # One poll of a feed at a time (the timer's and a /feeds retry's), so what one
+        # stores the other finds stored: nothing is announced twice.
+        self._polling: dict[tuple[int | None, str], asyncio.Lock] = {}
 
     async def poll_all(self) -> list[PollResult]:
         """Every feed not paused, at once; the pages of all of them fetched politely."""
@@ -47,7 +50,11 @@ class Poller:
         return list(await asyncio.gather(*(self.poll(f, pages) for f in feeds)))
 
     async def poll(self, feed: Record, pages: Pages | None = None) -> PollResult:
-        pages = pages or Pages(self.fetcher, self.pause)
+        lock = self._polling.setdefault((feed.get("guild_id"), feed["url"]), asyncio.Lock())
+        async with lock:
+            return await self._poll(feed, pages or Pages(self.fetcher, self.pause))
+
+    async def _poll(self, feed: Record, pages: Pages) -> PollResult:
         known = feed.get("pages") or {}
         # Pages still pending are fetched again: their items come from the feed itself.
         retry = any(state.get("pending") for state in known.values())
