@@ -109,10 +109,10 @@ def pick(
     score, each quoted at the passage its ``passage`` score prefers. A syndicated copy of a
     cited story (same ``story``, another article) is not quoted again, nor a passage whose
     matched ``sentence`` is word for word one already quoted (an updated version of a
-    report under another URL). Only when fewer stories match does a second passage of a
-    cited article (never overlapping) fill in. After the first story, only hits that
-    ``shown`` accepts are quoted (a story ranked as its best hit): no padding with stories
-    that are not about the question."""
+    report under another URL: none of its passages then). Only when fewer stories match
+    does a second passage of a cited article (never overlapping) fill in. After the first
+    story, only hits that ``shown`` accepts are quoted (a story ranked as its best hit):
+    no padding with stories that are not about the question."""
     quoted: dict[int, Hit] = {}
     for hit in hits:
         key = story(hit.article)
@@ -124,12 +124,17 @@ def pick(
         quoted_words = words(sentence(hit))
         return any(quoted_words == words(sentence(c)) for c in chosen)
 
+    versions: set[int] = set()  # stories whose quote repeats one already quoted
     for hit in hits:
         passage = quoted.pop(story(hit.article), None)
-        if passage is not None and (not chosen or shown(hit)) and not repeats(passage):
-            chosen.append(replace(passage, score=hit.score))  # ranked as its story
-            if len(chosen) == MAX_EXCERPTS:
-                return chosen
+        if passage is None or (chosen and not shown(hit)):
+            continue
+        if repeats(passage):
+            versions.add(story(hit.article))
+            continue
+        chosen.append(replace(passage, score=hit.score))  # ranked as its story
+        if len(chosen) == MAX_EXCERPTS:
+            return chosen
     for hit in hits:
         if len(chosen) == MAX_EXCERPTS:
             break
@@ -137,7 +142,7 @@ def pick(
             story(hit.article) != story(c.article)
             or (hit.article == c.article and (hit.last < c.first or hit.first > c.last))
             for c in chosen
-        ) and shown(hit) and not repeats(hit):
+        ) and story(hit.article) not in versions and shown(hit) and not repeats(hit):
             chosen.append(hit)
     return sorted(chosen, key=lambda hit: -hit.score)
 

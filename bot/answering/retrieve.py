@@ -4,12 +4,15 @@ excerpt window.
 The signals: the sentence's BM25 match, its article's match (title counted extra), a date
 prior (news questions are about recent events relative to when they are asked) and a
 penalty for question-shaped subheads ("How many ...?"), which match well and never answer.
+The last few places go to candidates of the question expanded by its best stories' words
+(pseudo-relevance feedback, ``expansion``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from bot.answering.expansion import expanded
 from bot.answering.features import Candidate
 from bot.answering.query import Query
 from bot.search.index import Index
@@ -18,6 +21,7 @@ from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
 RERANK = 40  # of those, how many go on to the learned re-ranker
+FEEDBACK_CANDIDATES = 5  # of those, places for the expanded question's best (``expansion``)
 ARTICLE_WEIGHT = 0.35  # share of the article-level match added to each sentence
 QUESTION_PENALTY = 0.3  # multiplier for sentences that are themselves questions
 OUT_OF_WINDOW = 0.75  # multiplier for articles published outside the question's period
@@ -25,26 +29,80 @@ MAX_EXCERPT_CHARS = 450  # the sentence and its neighbours, as far as they fit
 
 
 def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candidate]:
-    """The ``limit`` best BM25 candidates by the cheap signals, best first."""
+    """The ``limit`` best BM25 candidates by the cheap signals, best first: the question's
+    own best but ``FEEDBACK_CANDIDATES``, then the best of the question expanded by its
+    best stories' words (``expansion``) not already among them. All are described by the
+    question's own match: the added words find candidates, they do not rank them."""
     if not query.term_weights or index.n_sentences == 0:
         return []
-    admit = admit_sentences(query.allowed, index.sent_article)
-    docs, bm25 = index.sentences.score(query.term_weights, admit=admit)
-    docs, bm25 = top_k(docs, bm25, CANDIDATES)
-    articles = index.sent_article[docs]
-    support = _article_support(query, index, articles)
-    is_question = index.sent_question[docs]
-    days = _days_from_question(query, index, articles)
-    in_window = np.array([not d for d in days], bool)
-    scores = (bm25 * (1 + ARTICLE_WEIGHT * support) * np.where(is_question, QUESTION_PENALTY, 1.0)
-              * np.where(in_window, 1.0, OUT_OF_WINDOW))
+    admit = admit_sentences(query.allowed, index.sent_article)  # the asker's libraries only
+    admit_article = admit_articles(query.allowed)
+
+    def matches(weights: dict[int, float]) -> tuple[Matches, Matches]:
+        return (
+            index.sentences.score(weights, admit=admit),
+            index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS, admit_article),
+        )
+
+    sentences, articles = matches(query.term_weights)
+    chosen = _best(query, index, sentences, articles, limit)
+    if len(chosen) and FEEDBACK_CANDIDATES:
+        broader = expanded(query, index, articles)
+        more = _best(broader, index, *matches(broader.term_weights), limit)
+        reserved = min(FEEDBACK_CANDIDATES, limit // 2)
+        own = chosen[: limit - reserved]
+        added = more[~np.isin(more, own)][:reserved]
+        chosen = np.r_[own, added]
+    return _described(query, index, chosen, sentences, articles)
+
+
+Matches = tuple[np.ndarray, np.ndarray]  # documents in increasing order, and their scores
+
+
+def _best(
+    query: Query, index: Index, sentences: Matches, articles: Matches, limit: int
+) -> np.ndarray:
+    """The ``limit`` best sentences of ``CANDIDATES`` by BM25, by the cheap signals."""
+    docs, bm25 = top_k(*sentences, CANDIDATES)
+    scores = bm25 * _multiplier(query, index, docs, articles)
     best = top_k(np.arange(len(docs)), scores, limit)[0]
-    best = best[np.argsort(-scores[best], kind="stable")]
+    return docs[best[np.argsort(-scores[best], kind="stable")]]
+
+
+def _multiplier(query: Query, index: Index, docs: np.ndarray, articles: Matches) -> np.ndarray:
+    """What the cheap signals make of each sentence's BM25 match."""
+    in_article = index.sent_article[docs]
+    days = _days_from_question(query, index, in_article)
+    in_window = np.array([not d for d in days], bool)
+    return ((1 + ARTICLE_WEIGHT * _article_support(articles, in_article))
+            * np.where(index.sent_question[docs], QUESTION_PENALTY, 1.0)
+            * np.where(in_window, 1.0, OUT_OF_WINDOW))
+
+
+def _described(
+    query: Query, index: Index, chosen: np.ndarray, sentences: Matches, articles: Matches
+) -> list[Candidate]:
+    """The ``chosen`` sentences as candidates, by the question's own ``sentences`` and
+    ``articles`` matches (0 for a sentence it does not match)."""
+    in_article = index.sent_article[chosen]
+    support = _article_support(articles, in_article)
+    days = _days_from_question(query, index, in_article)
+    bm25 = _lookup(*sentences, chosen)
     return [
-        Candidate(int(docs[i]), *excerpt_window(index, int(docs[i])), int(articles[i]),
-                  float(bm25[i]), float(support[i]), days[i], bool(is_question[i]))
-        for i in best.tolist()
+        Candidate(sentence, *excerpt_window(index, sentence), article, float(score),
+                  float(share), day, bool(index.sent_question[sentence]))
+        for sentence, article, score, share, day in zip(
+            chosen.tolist(), in_article.tolist(), bm25.tolist(), support.tolist(), days,
+            strict=True)
     ]
+
+
+def _lookup(docs: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The scores of the ``wanted`` documents among sorted ``docs``, 0 for those absent."""
+    if not len(docs):
+        return np.zeros(len(wanted), np.float32)
+    at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+    return np.where(docs[at] == wanted, scores[at], 0.0)
 
 
 def top_k(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,15 +114,12 @@ def top_k(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.
     return docs[best], scores[best]
 
 
-def _article_support(query: Query, index: Index, articles: np.ndarray) -> np.ndarray:
+def _article_support(articles: Matches, in_article: np.ndarray) -> np.ndarray:
     """Each candidate's article-level match, as a share of the best article's."""
-    matched, scores = index.article_postings.score(
-        query.term_weights, ARTICLE_CANDIDATE_POSTINGS, admit_articles(query.allowed)
-    )
+    scores = articles[1]
     if not len(scores):
-        return np.zeros(len(articles), np.float32)
-    at = np.minimum(np.searchsorted(matched, articles), len(matched) - 1)
-    return np.where(matched[at] == articles, scores[at] / (scores.max() or 1.0), 0.0)
+        return np.zeros(len(in_article), np.float32)
+    return _lookup(*articles, in_article) / (scores.max() or 1.0)
 
 
 def excerpt_window(index: Index, sentence: int) -> tuple[int, int]:

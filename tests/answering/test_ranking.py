@@ -249,3 +249,12 @@ def test_an_updated_version_of_a_report_is_not_quoted_beside_the_first(tmp_path)
     assert sum("41 million" in text for text in texts) == 1
     cited = [e.citation.url.rsplit("/", 1)[1] for e in answer.excerpts]
     assert len({"herald-dam", "herald-dam-update"} & set(cited)) == 1
+
+
+def test_pick_fills_no_place_with_another_passage_of_a_repeated_report():
+    story = {0: 0, 1: 1}.__getitem__  # 1 is an update of 0, under another URL
+    text = {(0, 1): "The dam opened on Tuesday.", (1, 1): "The dam opened on Tuesday.",
+            (1, 9): "It opened after ten years of delay."}
+    hits = [Hit(1, 0, 2, 0, 9.0, 2.0), Hit(1, 0, 2, 1, 8.0, 2.0), Hit(9, 8, 10, 1, 7.0, 1.0)]
+    chosen = pick(hits, story, lambda hit: text[(hit.article, hit.sentence)])
+    assert [h.article for h in chosen] == [0]

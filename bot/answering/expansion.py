@@ -1,0 +1,43 @@
+"""Pseudo-relevance feedback: the question asked again with the rare words its best
+stories share ("SNP leadership" brings "Yousaf"), to find passages that answer it in
+words the question does not use.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+
+from bot.answering.query import Query
+from bot.search.analysis import terms
+from bot.search.index import Index
+
+FEEDBACK_ARTICLES = 3  # the best-matching articles whose words expand the question
+EXPANSION_TERMS = 10  # words added: the rarest of those the most of them hold
+EXPANSION_WEIGHT = 0.3  # each added word's weight (the question's own weigh 1)
+
+
+def expanded(query: Query, index: Index, articles: tuple[np.ndarray, np.ndarray]) -> Query:
+    """``query`` with ``EXPANSION_TERMS`` words of its best ``articles`` (numbers and
+    their scores, as ``Postings.score`` gives them) added at ``EXPANSION_WEIGHT``: words
+    held by more of those articles and rarer in the archive first; words of a single
+    article in the archive are left out (a typo or a one-off name cannot find others)."""
+    docs, scores = articles
+    postings = index.article_postings
+    held: Counter[int] = Counter()
+    for article in docs[np.argsort(-scores, kind="stable")[:FEEDBACK_ARTICLES]].tolist():
+        found = index.articles[article]
+        for term in set(terms(f"{found.title} {found.text}")):
+            term_id = index.term_ids.get(term)
+            if term_id is not None and term_id not in query.term_weights:
+                held[term_id] += 1
+    ranked = sorted(
+        ((count * postings.idf(term_id), term_id) for term_id, count in held.items()
+         if postings.df(term_id) >= 2),
+        reverse=True,
+    )
+    weights = dict(query.term_weights)
+    weights.update((term_id, EXPANSION_WEIGHT) for _score, term_id in ranked[:EXPANSION_TERMS])
+    return replace(query, term_weights=weights)
