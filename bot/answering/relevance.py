@@ -26,16 +26,10 @@ def story_coverage(query: Query, index: Index, articles: np.ndarray) -> np.ndarr
     held = np.zeros(len(articles), np.float64)
     if not total or not len(articles):
         return held
-    postings = index.article_postings
     for term, weight in query.importance.items():
         term_id = index.term_ids.get(term)
-        if term_id is None:
-            continue
-        docs = postings.docs[postings.indptr[term_id] : postings.indptr[term_id + 1]]
-        if not len(docs):
-            continue
-        at = np.minimum(np.searchsorted(docs, articles), len(docs) - 1)
-        held += np.where(docs[at] == articles, weight, 0.0)
+        if term_id is not None:
+            held += np.where(index.article_postings.holds(term_id, articles), weight, 0.0)
     return held / total
 
 

@@ -17,7 +17,7 @@ from bot.answering.features import Candidate
 from bot.answering.query import Query
 from bot.search.index import Index
 from bot.search.libraries import admit_articles, admit_sentences
-from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
+from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS, locate
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
 RERANK = 40  # of those, how many go on to the learned re-ranker
@@ -101,8 +101,8 @@ def _lookup(docs: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndar
     """The scores of the ``wanted`` documents among sorted ``docs``, 0 for those absent."""
     if not len(docs):
         return np.zeros(len(wanted), np.float32)
-    at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
-    return np.where(docs[at] == wanted, scores[at], 0.0)
+    at, found = locate(docs, wanted)
+    return np.where(found, scores[at], 0.0)
 
 
 def top_k(docs: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

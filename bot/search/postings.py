@@ -36,6 +36,13 @@ ARTICLE_BM25 = Bm25(b=0.75)
 _scratch = threading.local()
 
 
+def locate(docs: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``wanted`` sits in the sorted, non-empty ``docs``, and whether it is
+    there (a binary search per wanted document)."""
+    at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+    return at, docs[at] == wanted
+
+
 def _slots(n_docs: int) -> np.ndarray:
     """This thread's map from document to candidate number, -1 for every other document:
     a common term's postings are matched against the candidates in one pass (a binary
@@ -97,6 +104,13 @@ class Postings:
             del part, at, tf, denominator
         return cls(indptr, docs, weights, n_docs)
 
+    def holds(self, term_id: int, docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` (document numbers) contain term ``term_id``."""
+        term_docs = self._slice(term_id)[0]
+        if not len(term_docs):
+            return np.zeros(len(docs), bool)
+        return locate(term_docs, docs)[1]
+
     def df(self, term_id: int) -> int:
         return int(self.indptr[term_id + 1] - self.indptr[term_id])
 
@@ -145,8 +159,7 @@ class Postings:
                 for term in common:
                     term_docs, term_weights_ = self._slice(term)
                     if len(term_docs) > SCAN_RATIO * len(candidates):  # few candidates
-                        at = np.minimum(np.searchsorted(term_docs, candidates), len(term_docs) - 1)
-                        found = term_docs[at] == candidates
+                        at, found = locate(term_docs, candidates)
                         totals[found] += term_weights_[at[found]] * term_weights[term]
                     else:
                         slot = slots[term_docs]
