@@ -42,12 +42,13 @@ def compose(
     """The answer to ``query``; ``previous`` is the question it follows up (a reply to an
     answer), whose words and cited stories it is asked with unless it is a new topic."""
     preferred: set[int] = set()
+    hits: list[Hit] | None = None  # the question's own ranking, when already known
     if previous is not None:
         cited = {hit.article for hit in _chosen(previous, index, min_confidence, set())[0]}
-        alone = rank(query, index)
-        if not is_new_topic(query, index, cited, alone[0].article if alone else None):
-            query, preferred = with_context(query, previous), cited
-    chosen, confidence, hits = _chosen(query, index, min_confidence, preferred)
+        hits = rank(query, index)
+        if not is_new_topic(query, index, cited, hits[0].article if hits else None):
+            query, preferred, hits = with_context(query, previous), cited, None
+    chosen, confidence, hits = _chosen(query, index, min_confidence, preferred, hits)
     if not chosen:
         related = closest_articles(query, index, exclude=set(), limit=MAX_RELATED)
         return Answer(query.text, False, (), related, confidence)
@@ -62,11 +63,16 @@ def compose(
 
 
 def _chosen(
-    query: Query, index: Index, min_confidence: float, preferred: set[int]
+    query: Query,
+    index: Index,
+    min_confidence: float,
+    preferred: set[int],
+    ranked: list[Hit] | None = None,
 ) -> tuple[list[Hit], float, list[Hit]]:
     """The hits to quote (none when not confident enough), the confidence and all the
-    ranked hits; the stories of ``preferred`` articles rank higher."""
-    hits = rank(query, index)
+    ranked hits (``ranked``: the query's, when already ranked); the stories of
+    ``preferred`` articles rank higher."""
+    hits = rank(query, index) if ranked is None else ranked
     if not hits:
         return [], 0.0, hits
     coverage = float(story_coverage(query, index, np.array([hits[0].article]))[0])
