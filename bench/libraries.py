@@ -1,6 +1,7 @@
 """What servers' libraries cost a question: one server's question beside the shared library's.
 
     python bench/libraries.py [--eval DIR] [--servers 100] [--per-server 1000] [--questions N]
+                              [--work DIR]
 
 Two databases, built through the real loader: "shared alone" holds the rtqa-dev articles
 (../shared/eval), "with servers" holds the same shared articles plus ``--servers`` server
@@ -83,17 +84,22 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=100)
     parser.add_argument("--per-server", type=int, default=1000)
     parser.add_argument("--questions", type=int, default=0, help="0: every rtqa-dev question")
+    parser.add_argument("--work", type=Path, help="keep the databases here (reused if there)")
     args = parser.parse_args()
     dev, questions = dev_set(args.eval)
     questions = questions[: args.questions or None]
     shared = dev / "articles.jsonl.gz"
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        (work / "alone").mkdir()
-        (work / "servers").mkdir()
-        alone = built(work / "alone" / "db.json", (shared, False))
-        corpus = server_corpus(work / "corpus", args.servers, args.per_server)
-        big = built(work / "servers" / "db.json", (shared, False), (corpus, True))
+        work = args.work or Path(tmp)
+        if (work / "servers").is_dir():  # kept from an earlier run: just open them
+            alone = built(work / "alone" / "db.json")
+            big = built(work / "servers" / "db.json")
+        else:
+            (work / "alone").mkdir(parents=True)
+            (work / "servers").mkdir()
+            alone = built(work / "alone" / "db.json", (shared, False))
+            corpus = server_corpus(work / "corpus", args.servers, args.per_server)
+            big = built(work / "servers" / "db.json", (shared, False), (corpus, True))
         sizes = big.library_sizes()
         print(f"libraries: shared {sizes[None]:,}, {len(sizes) - 1} servers of "
               f"{sizes[SERVER]:,}", flush=True)

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot import ingest
 from bot.answering.compose import closest_articles, compose
-from bot.answering.query import Corrector, Query, analyse
+from bot.answering.query import Corrector, analyse
 from bot.answering.weights import MIN_CONFIDENCE
 from bot.ingest.parallel import iter_paths_parallel
 from bot.ingest.web.fetch import Fetcher
@@ -105,11 +105,9 @@ class Engine:
         """The answer to ``question`` from ``library`` and the shared library; ``previous``:
         the question it follows up."""
         index, corrector = self._current()
-        query = self._scoped(analyse(question, index, corrector, asked_at), index, library)
-        before = (
-            self._scoped(analyse(previous, index, corrector, asked_at), index, library)
-            if previous else None
-        )
+        view = index.libraries.visible(library)
+        query = analyse(question, index, corrector, asked_at, view)
+        before = analyse(previous, index, corrector, asked_at, view) if previous else None
         return compose(query, index, self.min_confidence, before)
 
     def related(
@@ -119,14 +117,10 @@ class Engine:
         article = self._visible_article(article_id, library)
         if article is None:
             return ()
-        query = self._scoped(analyse(article.title, index, corrector), index, library)
+        query = analyse(article.title, index, corrector, view=index.libraries.visible(library))
         number = index.articles.number_of(article.id, article.library)
         exclude = set() if number is None else {number}  # None: not indexed yet
         return closest_articles(query, index, exclude=exclude, limit=limit)
-
-    @staticmethod
-    def _scoped(query: Query, index: Index, library: Library) -> Query:
-        return replace(query, allowed=index.libraries.visible(library))
 
     # -- browsing ------------------------------------------------------------------------
     def article(self, article_id: str, library: Library = None) -> Article | None:
@@ -187,13 +181,13 @@ class Engine:
         headers = _visible(index.articles.headers(), library)
         dates = [h.published for h in headers if h.published]
         sentences = np.diff(index.article_first)
-        allowed = index.libraries.visible(library)
+        view = index.libraries.visible(library)
         own = sum(h.library is not None for h in headers)
         return Stats(
             articles=len(headers),
             shared=len(headers) - own,
             own=own,
-            sentences=int(sentences.sum() if allowed is None else sentences[allowed].sum()),
+            sentences=int(sentences.sum() if view is None else sentences[view.allowed].sum()),
             sources=len({h.source for h in headers}),
             newest=max(dates, default=None),
             oldest=min(dates, default=None),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.query import Corrector, analyse
 from bot.engine import Engine
 from bot.models import Article
 from bot.storage.documents import LIBRARY, article_to_doc
@@ -80,6 +81,23 @@ def test_other_servers_articles_never_crowd_out_a_servers_own(tmp_path):
     assert answer.excerpts[0].also_in == 0  # B's copies of the story are not counted either
     assert engine.related(frog_id(engine), library=A) == ()
     assert not engine.ask(FROG).excerpts  # a direct message: the shared library alone
+
+
+def test_words_only_another_servers_articles_hold_are_unknown_to_a_question(engine):
+    """Nothing of A's library counts in B: its names are unknown there (the strongest
+    sign that no article answers), and a misspelling is not corrected to them."""
+    index = engine.index()
+    corrector = Corrector(index)
+
+    def analysed(question: str, library: str | None):
+        return analyse(question, index, corrector, view=index.libraries.visible(library))
+
+    assert analysed(FROG, A).unknown_names == frozenset()
+    assert {"orvane"} <= analysed(FROG, B).unknown_names
+    orvane = index.term_ids["orvan"]
+    assert orvane in analysed("Glass frogs of the Orvanne?", A).term_weights  # corrected
+    assert orvane not in analysed("Glass frogs of the Orvanne?", B).term_weights
+    assert not engine.ask("How many glass frogs live by the Orvanne?", library=B).excerpts
 
 
 def test_browsing_shows_only_the_readers_libraries(engine):

@@ -19,7 +19,6 @@ from bot.answering.weights import CONFIDENCE
 from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.search.analysis import WORD_RE, stem, terms, words
 from bot.search.index import Index
-from bot.search.libraries import admit_articles
 from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
 
 MAX_EXCERPTS = 3
@@ -173,8 +172,8 @@ def _excerpt(
     text = _clip(" ".join(hit.text(index).split()))
     story = int(index.article_story[hit.article])
     same_story = index.article_story == story
-    if query.allowed is not None:  # copies the asker cannot see are not counted either
-        same_story &= query.allowed
+    if query.view is not None:  # copies the asker cannot see are not counted either
+        same_story &= query.view.allowed
     copies = int(np.count_nonzero(same_story))
     highlights = highlight_spans(query, text)
     others = [window for other, window in voters.items() if other != story]
@@ -224,7 +223,7 @@ def closest_articles(
     for term_id in sorted(titled, key=index.article_postings.df)[:RELATED_TITLE_TERMS]:
         weights[term_id] = weights.get(term_id, 0.0) + TITLE_TERM_WEIGHT * titled[term_id]
     docs, scores = index.article_postings.score(
-        weights, ARTICLE_CANDIDATE_POSTINGS, admit_articles(query.allowed)
+        weights, ARTICLE_CANDIDATE_POSTINGS, None if query.view is None else query.view.spans
     )
     if not len(scores):
         return ()

@@ -16,7 +16,6 @@ from bot.answering.expansion import expanded
 from bot.answering.features import Candidate
 from bot.answering.query import Query
 from bot.search.index import Index
-from bot.search.libraries import admit_articles, admit_sentences
 from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS, locate
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
@@ -35,13 +34,14 @@ def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candida
     question's own match: the added words find candidates, they do not rank them."""
     if not query.term_weights or index.n_sentences == 0:
         return []
-    admit = admit_sentences(query.allowed, index.sent_article)  # the asker's libraries only
-    admit_article = admit_articles(query.allowed)
+    view = query.view  # the asker's libraries only
+    article_spans = None if view is None else view.spans
+    sentence_spans = None if view is None else view.sentence_spans(index.article_first)
 
     def matches(weights: dict[int, float]) -> tuple[Matches, Matches]:
         return (
-            index.sentences.score(weights, admit=admit),
-            index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS, admit_article),
+            index.sentences.score(weights, spans=sentence_spans),
+            index.article_postings.score(weights, ARTICLE_CANDIDATE_POSTINGS, article_spans),
         )
 
     sentences, articles = matches(query.term_weights)

@@ -63,7 +63,7 @@ class IndexHolder:
             with self._state_lock:
                 if self._index is not None and not self._stale:
                     return self._index  # another thread built it meanwhile
-                articles, key = self.store.articles(), self.store.content_key()
+                articles, key = self.store.articles().by_library(), self.store.content_key()
                 self._stale = False
             index = load_or_build(articles, key, self.path, self.workers)
             built = (index, Corrector(index))

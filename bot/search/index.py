@@ -122,12 +122,22 @@ def build_index(
 Run = tuple[str, "Tokens | list[tuple[str, str]]"]  # its key, and its tokens or texts
 
 
+def _run_bounds(articles: Articles, size: int) -> Iterator[tuple[int, int]]:
+    """Runs of at most ``size`` consecutive articles, none across two libraries: an
+    article added to one library changes only the last run of that library."""
+    libraries = [h.library for h in articles.headers()]
+    start = 0
+    for stop in range(1, len(libraries) + 1):
+        if stop == len(libraries) or stop - start == size or libraries[stop] != libraries[start]:
+            yield start, stop
+            start = stop
+
+
 def _runs(articles: Articles, size: int, cache: TokenCache | None) -> Iterator[Run]:
-    """Each run of ``size`` articles: its key and its cached tokens, else its (text,
-    title) pairs (read only for runs not cached)."""
+    """Each run of articles (``_run_bounds``): its key and its cached tokens, else its
+    (text, title) pairs (read only for runs not cached)."""
     fields = list(articles.fields())
-    for start in range(0, len(articles), size):
-        stop = min(start + size, len(articles))
+    for start, stop in _run_bounds(articles, size):
         key = run_key(fields[start:stop])
         tokens = cache.get(key) if cache else None
         if tokens is None:

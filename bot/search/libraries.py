@@ -1,13 +1,15 @@
 """Which library each indexed article belongs to, and which articles one reader may see.
 
 A reader in a server sees the shared library and that server's; in a direct message, the
-shared library alone. The mask this gives is applied where candidates are chosen
-(``Postings.score``), so another server's articles never take a candidate's place.
+shared library alone. The index numbers each library's articles consecutively
+(``Articles.by_library``), so what a reader sees is a few ranges of document numbers:
+``Postings.score`` reads only those parts of each posting list, and counts BM25's
+statistics within them, so another server's articles neither take a candidate's place
+nor cost a question time nor change a score.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +18,19 @@ from bot.models import Library
 from bot.storage.documents import Articles
 
 SHARED = 0  # the shared library's number in ``Libraries.codes``
-Admit = Callable[[np.ndarray], np.ndarray]  # document numbers -> which of them may be shown
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """The articles one reader may see: as a mask over article numbers, and as the
+    ranges [start, stop) of consecutive article numbers that mask is true on."""
+
+    allowed: np.ndarray
+    spans: np.ndarray  # (ranges, 2) int64, in increasing order
+
+    def sentence_spans(self, article_first: np.ndarray) -> np.ndarray:
+        """The same ranges in sentence numbers (an article's sentences are consecutive)."""
+        return article_first[self.spans].astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +48,16 @@ class Libraries:
         )
         return cls(codes, numbers)
 
-    def visible(self, library: Library) -> np.ndarray | None:
-        """Which articles a reader in ``library`` (None: a direct message) may see, as a
-        mask over article numbers; None when that is every article (no server has any)."""
+    def visible(self, library: Library) -> View | None:
+        """What a reader in ``library`` (None: a direct message) may see; None when that
+        is every article (no server has any)."""
         if not self.numbers:
             return None
         own = self.numbers.get(library) if library is not None else None
-        if own is None:
-            return self.codes == SHARED
-        return (self.codes == SHARED) | (self.codes == own)
-
-
-def admit_articles(allowed: np.ndarray | None) -> Admit | None:
-    """``Postings.score``'s filter over article numbers."""
-    return None if allowed is None else allowed.__getitem__
-
-
-def admit_sentences(allowed: np.ndarray | None, sent_article: np.ndarray) -> Admit | None:
-    """``Postings.score``'s filter over sentence numbers (by their articles)."""
-    if allowed is None:
-        return None
-    return lambda sentences: allowed[sent_article[sentences]]
+        allowed = self.codes == SHARED
+        if own is not None:
+            allowed |= self.codes == own
+        edges = np.flatnonzero(np.diff(allowed.astype(np.int8))) + 1
+        bounds = np.r_[0, edges, len(allowed)]
+        spans = np.column_stack((bounds[:-1], bounds[1:]))
+        return View(allowed, spans[allowed[spans[:, 0]]] if len(allowed) else spans[:0])

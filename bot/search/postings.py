@@ -7,7 +7,6 @@ scored by ``Postings.score``: rare terms pick the candidates, common ones add to
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +50,33 @@ def _slots(n_docs: int) -> np.ndarray:
     if slots is None or len(slots) < n_docs:
         slots = _scratch.slots = np.full(n_docs, -1, np.int32)
     return slots
+
+
+def _idf(n_docs: int, df: int) -> float:
+    return float(np.log1p((n_docs - df + 0.5) / (df + 0.5)))
+
+
+def _span_docs(spans: np.ndarray) -> int:
+    return int((spans[:, 1] - spans[:, 0]).sum())
+
+
+def _add(
+    totals: np.ndarray,
+    candidates: np.ndarray,
+    slots: np.ndarray,
+    term_docs: np.ndarray,
+    term_weights: np.ndarray,
+    weight: float,
+) -> None:
+    """Add a common term's weighted postings to the ``candidates`` holding it (``slots``:
+    document -> candidate number, set for the candidates)."""
+    if len(term_docs) > SCAN_RATIO * len(candidates):  # few candidates: look each up
+        at, found = locate(term_docs, candidates)
+        totals[found] += term_weights[at[found]] * weight
+    else:
+        slot = slots[term_docs]
+        found = slot >= 0
+        totals[slot[found]] += term_weights[found] * weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,44 +137,57 @@ class Postings:
             return np.zeros(len(docs), bool)
         return locate(term_docs, docs)[1]
 
-    def df(self, term_id: int) -> int:
-        return int(self.indptr[term_id + 1] - self.indptr[term_id])
+    def df(self, term_id: int, spans: np.ndarray | None = None) -> int:
+        """How many documents hold the term (of those in ``spans``, as ``score`` takes them)."""
+        if spans is None:
+            return int(self.indptr[term_id + 1] - self.indptr[term_id])
+        return sum(len(docs) for docs, _weights in self._rows(term_id, spans))
 
-    def idf(self, term_id: int | None) -> float:
+    def idf(self, term_id: int | None, spans: np.ndarray | None = None) -> float:
         """BM25 rarity of a term; ``None`` (a word the corpus lacks) is the rarest."""
-        df = 0 if term_id is None else self.df(term_id)
-        return float(np.log1p((self.n_docs - df + 0.5) / (df + 0.5)))
+        n_docs = self.n_docs if spans is None else _span_docs(spans)
+        return _idf(n_docs, 0 if term_id is None else self.df(term_id, spans))
 
     def score(
         self,
         term_weights: dict[int, float],
         budget: int = CANDIDATE_POSTINGS,
-        admit: Callable[[np.ndarray], np.ndarray] | None = None,
+        spans: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Documents matching the query's rarer terms, with their summed weighted BM25 scores.
 
         Rare terms pick the candidates (up to ``budget`` postings in all); common terms,
         whose posting lists grow with the archive, only add to candidates' scores. So a
         question costs about the same at 1,000 or 100,000 articles, and only documents
-        matching nothing but common words are passed over. ``admit``: which documents
-        may be candidates at all (the reader's libraries); the others are dropped before
-        the common terms are looked up.
+        matching nothing but common words are passed over.
+
+        ``spans``: the ranges [start, stop) of document numbers the reader may see (their
+        libraries; None: all). Only those parts of each posting list are read, and rarity
+        is counted within them: the scores are those of an index of those documents alone
+        (but for the average length BM25 normalises by, the whole index's).
         """
-        present = sorted((t for t in term_weights if self.df(t)), key=self.df)
+        rows = {t: self._rows(t, spans) for t in term_weights}
+        df = {t: sum(len(docs) for docs, _weights in row) for t, row in rows.items()}
+        weight = dict(term_weights)
+        if spans is not None:
+            seen = _span_docs(spans)
+            for t in weight:
+                if df[t]:
+                    weight[t] *= _idf(seen, df[t]) / _idf(self.n_docs, self.df(t))
+        present = sorted((t for t in rows if df[t]), key=df.__getitem__)
         picking: list[int] = []
         total = 0
         for term in present:
-            if picking and total + self.df(term) > budget:
+            if picking and total + df[term] > budget:
                 break
             picking.append(term)
-            total += self.df(term)
+            total += df[term]
         if not picking:
             return np.empty(0, np.int32), np.empty(0, np.float32)
-        docs = np.concatenate([self._slice(t)[0] for t in picking])
-        scores = np.concatenate([self._slice(t)[1] * np.float32(term_weights[t]) for t in picking])
-        if admit is not None:
-            shown = admit(docs)
-            docs, scores = docs[shown], scores[shown]
+        docs = np.concatenate([d for t in picking for d, _w in rows[t]])
+        scores = np.concatenate(
+            [w * np.float32(weight[t]) for t in picking for _d, w in rows[t]]
+        )
         candidates, inverse = np.unique(docs, return_inverse=True)
         totals = np.bincount(inverse, weights=scores)
         common = present[len(picking) :]
@@ -157,17 +196,21 @@ class Postings:
             slots[candidates] = np.arange(len(candidates), dtype=np.int32)
             try:
                 for term in common:
-                    term_docs, term_weights_ = self._slice(term)
-                    if len(term_docs) > SCAN_RATIO * len(candidates):  # few candidates
-                        at, found = locate(term_docs, candidates)
-                        totals[found] += term_weights_[at[found]] * term_weights[term]
-                    else:
-                        slot = slots[term_docs]
-                        found = slot >= 0
-                        totals[slot[found]] += term_weights_[found] * term_weights[term]
+                    for term_docs, term_weights_ in rows[term]:
+                        _add(totals, candidates, slots, term_docs, term_weights_, weight[term])
             finally:
                 slots[candidates] = -1
         return candidates, totals.astype(np.float32)
+
+    def _rows(
+        self, term_id: int, spans: np.ndarray | None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """A term's postings within ``spans`` (all of them for None), a slice per span."""
+        docs, weights = self._slice(term_id)
+        if spans is None or not len(docs):
+            return [(docs, weights)]
+        bounds = np.searchsorted(docs, spans.ravel()).reshape(-1, 2)
+        return [(docs[lo:hi], weights[lo:hi]) for lo, hi in bounds.tolist() if hi > lo]
 
     def _slice(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.indptr[term_id], self.indptr[term_id + 1]

@@ -185,6 +185,18 @@ class Articles(Sequence[Article]):
             }
         return self._numbers.get((library, article_id))
 
+    def by_library(self) -> Articles:
+        """The same articles with each library's together: the shared library's first,
+        then each server's in the order its first article was added, each library's in the
+        order added. The index numbers them so: a reader's libraries are then a few
+        ranges of numbers (``search.libraries``)."""
+        groups: dict[Library, list[tuple[str, dict[str, Any]]]] = {None: []}
+        for item in self._docs:
+            groups.setdefault(item[1].get(LIBRARY), []).append(item)
+        if len(groups) == 1:
+            return self
+        return Articles([item for group in groups.values() for item in group], self._texts)
+
     def fields(self) -> Iterator[tuple[str, str, str]]:
         """(id, fingerprint, title) of each article, in order, without building any."""
         return ((doc["id"], doc["fingerprint"], doc["title"]) for _doc_id, doc in self._docs)

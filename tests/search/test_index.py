@@ -3,6 +3,8 @@ scanning or by binary search gives the same sums."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy import sparse
@@ -53,6 +55,37 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
         want_docs, want_sums = brute_force(counts, postings, weights, budget)
         np.testing.assert_array_equal(docs, want_docs)
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
+
+
+def postings_of(counts: sparse.csr_matrix) -> Postings:
+    lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
+    return Postings.from_parts([TermMajor.of(counts, 0)], counts.shape[1], lengths, Bm25())
+
+
+@pytest.mark.parametrize("scan_ratio", [0, 10**9], ids=["search", "scan"])
+def test_scores_within_spans_are_those_of_an_index_of_those_documents(monkeypatch, scan_ratio):
+    """A reader's libraries are ranges of document numbers: scoring within them reads
+    nothing else and counts rarity among them alone (every document here has the same
+    length, so the average length BM25 normalises by is the same too)."""
+    monkeypatch.setattr(postings_module, "SCAN_RATIO", scan_ratio)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n_docs, n_terms = int(rng.integers(10, 300)), int(rng.integers(2, 25))
+        terms = rng.integers(0, n_terms, (n_docs, 6))  # six terms a document, repeats too
+        rows = np.repeat(np.arange(n_docs), 6)
+        counts = sparse.csr_matrix((np.ones(rows.size, np.float32), (rows, terms.ravel())),
+                                   shape=(n_docs, n_terms))
+        counts.sum_duplicates()
+        cuts = np.sort(rng.choice(np.arange(1, n_docs), 3, replace=False))
+        spans = np.array([[0, cuts[0]], [cuts[1], cuts[2]]])
+        seen = np.r_[0 : cuts[0], cuts[1] : cuts[2]]
+
+        weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
+        budget = int(rng.integers(1, n_docs))
+        docs, sums = postings_of(counts).score(weights, budget, spans)
+        alone_docs, alone_sums = postings_of(counts[seen]).score(weights, budget)
+        np.testing.assert_array_equal(docs, seen[alone_docs])
+        np.testing.assert_allclose(sums, alone_sums, rtol=1e-5)
 
 
 def assert_same_index(got, want) -> None:
@@ -117,6 +150,35 @@ def test_a_rebuild_tokenizes_only_the_runs_that_changed(tmp_path, monkeypatch):
     tokenized.clear()
     assert_same_index(build_index(articles, part_articles=10, cache=cache), rebuilt)
     assert tokenized == [10] or tokenized == [6]  # the damaged run, tokenized again
+
+
+def test_the_index_keeps_each_library_together_and_its_runs_apart(tmp_path, monkeypatch):
+    """Articles of two servers loaded in turns are numbered a library at a time, and an
+    article added to one server re-tokenizes only that server's last run."""
+    engine = engine_at(tmp_path / "db.json", write_jsonl(tmp_path / "shared.jsonl",
+                                                         generate(12, seed=8)))
+    stories = list(generate(30, seed=9))
+    for _turn in range(3):  # A, B, A, B, ...: interleaved in the store
+        for library in ("A", "B"):
+            batch = stories[:4]
+            del stories[:4]
+            engine.load_bytes("\n".join(map(json.dumps, batch)).encode(), "x.jsonl", library)
+    articles = engine.store.articles().by_library()
+    assert [h.library for h in articles.headers()] == [None] * 12 + ["A"] * 12 + ["B"] * 12
+    cache = TokenCache(tmp_path / "tokens")
+    tokenized = []
+    real_tokenize = index_module.tokenize
+    monkeypatch.setattr(index_module, "tokenize", lambda run: tokenized.append(len(run))
+                        or real_tokenize(run))
+    build_index(articles, part_articles=10, cache=cache)
+    assert tokenized == [10, 2, 10, 2, 10, 2]
+
+    engine.load_bytes(json.dumps(stories[0]).encode(), "one.jsonl", "A")
+    tokenized.clear()
+    articles = engine.store.articles().by_library()
+    rebuilt = build_index(articles, part_articles=10, cache=cache)
+    assert tokenized == [3]  # A's last run only
+    assert_same_index(rebuilt, build_index(articles, part_articles=10))
 
 
 def test_a_fresh_index_is_served_from_its_cache_files(tmp_path):
