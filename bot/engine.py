@@ -178,7 +178,7 @@ class Engine:
 
     def stats(self, library: Library = None) -> Stats:
         index, _ = self._current()
-        headers = _visible(index.articles.headers(), library)
+        headers = _visible(index.articles.store.headers(), library)
         dates = [h.published for h in headers if h.published]
         sentences = np.diff(index.article_first)
         view = index.libraries.visible(library)

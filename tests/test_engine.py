@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bench.gen_corpus import generate
 from bot.answering.retrieve import MAX_EXCERPT_CHARS
 from bot.engine import Engine
 from bot.storage.store import ArticleStore
@@ -130,23 +131,27 @@ def test_a_running_engine_sees_another_writer_without_restart(tmp_path):
     assert running.ask("Who won the Continental Cup final?").answered
 
 
-def test_the_index_cache_is_reused_and_rebuilt_when_data_changes(tmp_path, monkeypatch):
+def test_index_segments_are_reused_and_a_change_indexes_only_what_changed(
+    tmp_path, monkeypatch
+):
     db = tmp_path / "db.json"
     engine_at(db, SAMPLES).warm_up()
-    assert (tmp_path / "db.json.index" / "meta.json").is_file()
-    import bot.search.index_cache as cache
+    assert (tmp_path / "db.json.index" / "segments.json").is_file()
+    import bot.search.holder as holder
 
-    builds = []
-    real_build = cache.build_index
-    monkeypatch.setattr(
-        cache, "build_index", lambda arts, **kw: builds.append(1) or real_build(arts, **kw)
-    )
+    built = []
+    real = holder.build_segment
+    monkeypatch.setattr(holder, "build_segment",
+                        lambda arts, *a, **kw: built.append(len(arts)) or real(arts, *a, **kw))
     Engine(ArticleStore(db)).warm_up()
-    assert builds == []  # loaded from the cache
+    assert built == []  # read from the segments
     other = Engine(ArticleStore(db))
     other.remove(other.store.articles()[0].id)
     other.warm_up()
-    assert builds == [1]
+    assert built == []  # a removal only marks the article dead
+    other.load_bytes(json.dumps(next(generate(1, seed=3))).encode(), "one.jsonl")
+    other.warm_up()
+    assert built == [1]  # the new article alone
 
 
 def test_the_bot_keeps_answering_from_the_old_index_while_another_load_is_indexed(tmp_path):

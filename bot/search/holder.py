@@ -1,21 +1,34 @@
-"""The current index of a store, rebuilt when the store changes.
+"""The current index of a store, kept up to date segment by segment.
 
-Thread-safe for one writer and many readers: an index is immutable once built, and a
-rebuilt one replaces it in a single assignment. With ``serve_stale`` (the bot), a change
-made by another process is indexed in a background thread while questions go on being
-answered from the previous index; a change made through this holder is indexed before
+A change indexes only what changed: articles the index lacks go into a new segment,
+articles removed or replaced are dead in theirs (``search.index``), and segments are
+merged by a tiered policy (``search.merging``), so a change costs about its own size
+whatever the archive's. Thread-safe for one writer and many readers: an index is
+immutable once assembled, and a new one replaces it in a single assignment. With
+``serve_stale`` (the bot), a change made by another process is indexed in a background
+thread while questions go on being answered from the previous index, and merges and the
+re-baking of weights run there too; a change made through this holder is indexed before
 ``changed`` returns.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
+from collections.abc import Iterator
+
+import numpy as np
 
 from bot.answering.query import Corrector
-from bot.search.index import Index
-from bot.search.index_cache import cache_path, load_or_build
+from bot.search.index import Index, assemble, stale
+from bot.search.merging import due_merge
+from bot.search.segment import Segment, Terms, build_segment, merge
+from bot.search.segment_files import SegmentFiles, index_path
+from bot.storage.documents import Articles
 from bot.storage.store import ArticleStore
 
+log = logging.getLogger(__name__)
 Current = tuple[Index, Corrector]
 
 
@@ -24,25 +37,28 @@ class IndexHolder:
         self, store: ArticleStore, cache_index: bool, serve_stale: bool, workers: int
     ) -> None:
         self.store = store
-        self.workers = workers  # processes tokenizing a large archive (0: this one alone)
-        self.path = cache_path(store.path) if cache_index else None
+        self.workers = workers  # processes tokenizing a large batch (0: this one alone)
+        self.files = SegmentFiles(index_path(store.path)) if cache_index else None
         self.serve_stale = serve_stale
         self._index: Current | None = None
         self._stale = False
+        self._segments: list[tuple[str | None, Segment]] = []  # in index order, named on disk
+        self._terms = Terms()
+        self._listed: tuple[int, int] | None = None  # the list on disk they were read from
         self._state_lock = threading.Lock()  # guards _index, _stale and store refreshes
-        self._build_lock = threading.Lock()  # one index build at a time
+        self._build_lock = threading.Lock()  # one change of the segments at a time
         self._background: threading.Thread | None = None
 
     def current(self) -> Current:
-        """The index, rebuilt if the database changed (here or in another process)."""
+        """The index, brought up to date if the database changed (here or elsewhere)."""
         with self._state_lock:
             self._stale |= self.store.refresh()
             if self._index is not None and not self._stale:
                 return self._index
             if self._index is not None and self.serve_stale:
-                self._rebuild_in_background()
+                self._in_background()
                 return self._index
-        return self._rebuild()
+        return self._update()
 
     def refresh_store(self) -> None:
         """Browsing needs the latest articles, not the index: re-read a changed file only."""
@@ -56,22 +72,122 @@ class IndexHolder:
         with self._state_lock:
             self._stale = True
         if self.serve_stale:
-            self._rebuild()
+            self._update()
+            self._in_background()
 
-    def _rebuild(self) -> Current:
+    def _update(self) -> Current:
         with self._build_lock:
             with self._state_lock:
                 if self._index is not None and not self._stale:
-                    return self._index  # another thread built it meanwhile
-                articles, key = self.store.articles().by_library(), self.store.content_key()
+                    return self._index  # another thread brought it up to date meanwhile
+                articles = self.store.articles()
                 self._stale = False
-            index = load_or_build(articles, key, self.path, self.workers)
-            built = (index, Corrector(index))
-            with self._state_lock:
-                self._index = built
-            return built
+            with self._files_locked() as writable:
+                self._read_files()
+                added = _unindexed(self._segments, articles)
+                if len(added):
+                    self._segments.append(
+                        (None, build_segment(added, self._terms, workers=self.workers))
+                    )
+                save = writable and (bool(len(added)) or self._unsaved())
+                index = self._assembled(articles, save)
+                if not self.serve_stale and writable:  # the bot merges in the background
+                    index = self._merged(index, articles)
+            current = self._swap(index)
+        if self.serve_stale and (stale(index) or due_merge(index.segments, index.live())):
+            self._in_background()
+        return current
 
-    def _rebuild_in_background(self) -> None:
+    def _assembled(self, articles: Articles, save: bool) -> Index:
+        index = assemble([s for _n, s in self._segments], articles, self._terms)
+        # Keep the weights assemble baked (on disk they stay as built: derived data).
+        self._segments = [(name, new) for (name, _s), new in
+                          zip(self._segments, index.segments, strict=True)]
+        if save and self.files is not None:
+            self._segments = list(self.files.save(self._segments, self._terms))
+            self._listed = self.files.signature()
+        return index
+
+    def _unsaved(self) -> bool:
+        return self.files is not None and any(name is None for name, _s in self._segments)
+
+    def _merged(self, index: Index, articles: Articles) -> Index:
+        """Merge segments while the policy says so (call with the files locked)."""
+        while (due := due_merge(index.segments, index.live())) is not None:
+            live = index.live()[due]
+            merged = merge(index.segments[due], live, len(self._terms))
+            self._segments[due] = [(None, merged)]
+            index = self._assembled(articles, save=True)
+        return index
+
+    def _swap(self, index: Index) -> Current:
+        built = (index, Corrector(index))
+        with self._state_lock:
+            self._index = built
+        return built
+
+    @contextlib.contextmanager
+    def _files_locked(self) -> Iterator[bool]:
+        """The segment files' lock, if they are kept; whether they may be written (not in
+        a read-only directory: the index is then kept in memory only)."""
+        if self.files is None:
+            yield False
+            return
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(self.files.locked())
+            except OSError as exc:  # read-only, or filelock.Timeout
+                log.warning("index segments not saved (%s): indexing in memory", exc)
+                writable = False
+            else:
+                writable = True
+            yield writable
+
+    def _read_files(self) -> None:
+        """Start from the segments on disk when another process changed them (or at the
+        first use), so segments it added are not built again."""
+        if self.files is None or self.files.signature() == self._listed:
+            return
+        named, terms = self.files.load()
+        self._segments, self._terms = list(named), terms
+        self._listed = self.files.signature()
+
+    def _in_background(self) -> None:
         if self._background is None or not self._background.is_alive():
-            self._background = threading.Thread(target=self._rebuild, name="reindex", daemon=True)
+            self._background = threading.Thread(target=self._maintain, name="index", daemon=True)
             self._background.start()
+
+    def _maintain(self) -> None:
+        """The bot's background work: index what changed, merge, re-bake stale weights."""
+        try:
+            with self._state_lock:
+                behind = self._stale or self._index is None
+            index = self._update()[0] if behind else self._index[0]  # type: ignore[index]
+            with self._build_lock:
+                articles = index.articles.store
+                with self._files_locked() as writable:
+                    self._read_files()
+                    index = self._assembled(articles, save=False)
+                    if writable:
+                        index = self._merged(index, articles)
+                    self._rebake(index)
+                    index = self._assembled(articles, save=False)
+                self._swap(index)
+        except Exception:  # the bot goes on answering from the index it has
+            log.exception("index maintenance failed")
+
+    def _rebake(self, index: Index) -> None:
+        """Bake large segments' weights for the index's average lengths (until then
+        questions compute them as they read them). Kept in memory: on disk they stay as
+        built, so a start re-bakes them again here."""
+        for number in stale(index):
+            name, segment = self._segments[number]
+            baked = segment.baked(index.sentences.avg, index.article_postings.avg)
+            self._segments[number] = (name, baked)
+
+
+def _unindexed(segments: list[tuple[str | None, Segment]], articles: Articles) -> Articles:
+    """The store's articles no segment holds, each library's together."""
+    indexed = {key for _name, segment in segments for key in segment.keys}
+    missing = [n for n, key in enumerate(articles.keys()) if key not in indexed]
+    return articles.select(np.asarray(missing, np.int64).tolist()).by_library()

@@ -1,45 +1,80 @@
-"""The in-memory search index: BM25 postings over sentences and over whole articles.
+"""The search index: BM25 postings over sentences and over whole articles, in segments.
 
-Built from the store's articles (tokenize -> index), queried by ``answering.retrieve``.
-Sentences are kept as offsets into their article's text, so each text is held once.
+An ``Index`` is one version of the archive's index: its segments (``search.segment``)
+read as one, their articles numbered one segment after another, matched to the store's
+articles by key. An article removed or replaced since its segment was built is dead:
+never a candidate and not counted in BM25's statistics, until a merge drops it. Sentences
+are kept as offsets into their article's text, so each text is held once. Queried by
+``answering.retrieve``.
 """
 
 from __future__ import annotations
 
-import logging
-from array import array
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
-from bot.processes import in_order
-from bot.search.libraries import Libraries
-from bot.search.postings import ARTICLE_BM25, SENTENCE_BM25, Postings, TermMajor
-from bot.search.tokens import Tokens, run_key, tokenize
-from bot.storage.documents import Articles
+from bot.models import Article, Library
+from bot.search.libraries import DEAD, Libraries
+from bot.search.postings import (
+    ARTICLE_BM25,
+    SENTENCE_BM25,
+    Postings,
+    combined_avg,
+)
+from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment
+from bot.storage.documents import Articles, Header
 
-if TYPE_CHECKING:
-    from bot.search.token_cache import TokenCache
+# Segments of up to this many articles get their weights baked for the index's average
+# lengths when it is assembled (milliseconds); larger ones by the bot's maintenance thread,
+# their weights computed as questions read them until then.
+BAKED_WHEN_ASSEMBLED = PART_ARTICLES
 
-log = logging.getLogger(__name__)
 
-TITLE_REPEAT = 3  # an article's title counts as this many copies of its words
-# Articles tokenized before their counts are compacted into a part of the postings: the
-# raw terms of all 8 million sentences of 100,000 articles would take 1.2 GB.
-PART_ARTICLES = 2_000
-# From this many articles, worker processes tokenize (starting them costs about a second).
-PARALLEL_MIN_ARTICLES = 20_000
+class IndexedArticles(Sequence[Article]):
+    """The index's articles by index number, read from the store's articles (``store``);
+    ``numbers``: each one's number there, -1 for a dead one (never read)."""
+
+    def __init__(self, store: Articles, numbers: np.ndarray) -> None:
+        self.store = store
+        self.numbers = numbers
+        self._inverse: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, number: int) -> Article:  # type: ignore[override]
+        found = int(self.numbers[number])
+        if found < 0:
+            raise IndexError(f"article {number} of the index was removed or replaced")
+        return self.store[found]
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self[n] for n in range(len(self.numbers)) if self.numbers[n] >= 0)
+
+    def header(self, number: int) -> Header | None:
+        found = int(self.numbers[number])
+        return None if found < 0 else self.store.headers()[found]
+
+    def number_of(self, article_id: str, library: Library = None) -> int | None:
+        """The index number of the store's article, None if it is not indexed."""
+        found = self.store.number_of(article_id, library)
+        if found is None:
+            return None
+        if self._inverse is None:
+            inverse = np.full(len(self.store), -1, np.int64)
+            live = self.numbers >= 0
+            inverse[self.numbers[live]] = np.flatnonzero(live)
+            self._inverse = inverse
+        number = int(self._inverse[found])
+        return None if number < 0 else number
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Index:
-    articles: Articles
+    segments: tuple[Segment, ...]
+    articles: IndexedArticles
     sent_article: np.ndarray  # sentence -> article number
     sent_start: np.ndarray  # sentence -> start offset in its article's text
     sent_end: np.ndarray
@@ -51,7 +86,7 @@ class Index:
     article_postings: Postings
     term_ids: dict[str, int]
     vocabulary: dict[str, int]  # surface word -> corpus frequency, for typo correction
-    libraries: Libraries  # which library each article is in (from the store, not cached)
+    libraries: Libraries  # which library each article is in (DEAD: removed or replaced)
 
     @property
     def n_sentences(self) -> int:
@@ -63,178 +98,105 @@ class Index:
         end = first if last is None else last
         return article.text[int(self.sent_start[first]) : int(self.sent_end[end])]
 
+    def live(self) -> list[np.ndarray]:
+        """Each segment's mask of live articles."""
+        return per_segment(self.articles.numbers >= 0, self.segments)
 
-def _counts(
-    tokens: Tokens, ids: np.ndarray, first_sentence: int, first_article: int, n_terms: int
-) -> tuple[TermMajor, TermMajor, np.ndarray, np.ndarray]:
-    """Sentence and article term counts of one run (``ids``: its local term ids -> global
-    ones), and their lengths (float32)."""
-    n_sent, n_articles = len(tokens.sent_sizes), len(tokens.stories)
-    sent_ends = np.zeros(n_sent + 1, np.int64)
-    np.cumsum(np.frombuffer(tokens.sent_sizes, np.int32), out=sent_ends[1:])
-    sentences = sparse.csr_matrix(
-        (np.ones(len(tokens.sent_terms), np.float32),
-         ids[np.frombuffer(tokens.sent_terms, np.int32)], sent_ends),
-        shape=(n_sent, n_terms),
+
+def per_segment(mask: np.ndarray, segments: Sequence[Segment]) -> list[np.ndarray]:
+    """A mask over the index's articles, cut into each segment's."""
+    bounds = np.cumsum([s.n_articles for s in segments])[:-1]
+    return np.split(mask, bounds) if segments else []
+
+
+def build_index(articles: Articles, part_articles: int = PART_ARTICLES, workers: int = 0) -> Index:
+    """The index of ``articles`` in one segment."""
+    terms = Terms()
+    return assemble([build_segment(articles, terms, part_articles, workers)], articles, terms)
+
+
+def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Index:
+    """The index of ``segments`` for the store's articles ``store``: each segment article
+    the store holds (same library, id and fingerprint) is live, the rest dead. Weights are
+    baked for the live average lengths where they were not."""
+    where = {key: n for n, key in enumerate(store.keys())}
+    numbers = np.fromiter(
+        (where.pop(key, -1) for segment in segments for key in segment.keys), np.int64,
+        sum(s.n_articles for s in segments),
+    )  # pop: an article indexed twice is live in its first segment only
+    live = per_segment(numbers >= 0, segments)
+    bounds = np.r_[0, np.cumsum([s.n_articles for s in segments])].astype(np.int64)
+    sentence_live = [np.repeat(m, np.diff(s.article_first)) for s, m in zip(segments, live,
+                                                                            strict=True)]
+    sentence_avg = combined_avg([s.sentences for s in segments], sentence_live)
+    article_avg = combined_avg([s.articles for s in segments], live)
+    segments = tuple(
+        s if s.n_articles > BAKED_WHEN_ASSEMBLED else s.baked(sentence_avg, article_avg)
+        for s in segments
     )
-    sentences.sum_duplicates()
-    article_of = np.repeat(
-        np.arange(n_articles, dtype=np.int32), np.frombuffer(tokens.article_sentences, np.int32)
+    sentence_counts = [len(s.sent_article) for s in segments]
+    sentence_offsets = np.r_[0, np.cumsum(sentence_counts)].astype(np.int64)
+    headers = store.headers()
+    libraries = Libraries.of(
+        [headers[n].library if n >= 0 else DEAD for n in numbers.tolist()]
     )
-    membership = sparse.csr_matrix(
-        (np.ones(n_sent, np.float32), (article_of, np.arange(n_sent))),
-        shape=(n_articles, n_sent),
-    )
-    title_of = np.repeat(
-        np.arange(n_articles, dtype=np.int32), np.frombuffer(tokens.title_sizes, np.int32)
-    )
-    titles = sparse.csr_matrix(
-        (np.full(len(title_of), TITLE_REPEAT, np.float32),
-         (title_of, ids[np.frombuffer(tokens.title_terms, np.int32)])),
-        shape=(n_articles, n_terms),
-    )
-    articles = (membership @ sentences + titles).tocsr()
-    return (
-        TermMajor.of(sentences, first_sentence),
-        TermMajor.of(articles, first_article),
-        np.asarray(sentences.sum(axis=1), np.float32).ravel(),
-        np.asarray(articles.sum(axis=1), np.float32).ravel(),
-    )
-
-
-def build_index(
-    articles: Articles,
-    part_articles: int = PART_ARTICLES,
-    workers: int = 0,
-    cache: TokenCache | None = None,
-) -> Index:
-    """The index of ``articles``, tokenized a run of ``part_articles`` at a time, by
-    ``workers`` processes for an archive of PARALLEL_MIN_ARTICLES or more; runs whose
-    tokens ``cache`` holds are not tokenized again."""
-    if workers and len(articles) >= PARALLEL_MIN_ARTICLES:
-        try:
-            return _build(articles, part_articles, partial(in_order, workers=workers), cache)
-        except (BrokenProcessPool, OSError) as exc:
-            log.warning("indexing in worker processes failed (%s): indexing here", exc)
-    return _build(articles, part_articles, _in_process, cache)
-
-
-Run = tuple[str, "Tokens | list[tuple[str, str]]"]  # its key, and its tokens or texts
-
-
-def _run_bounds(articles: Articles, size: int) -> Iterator[tuple[int, int]]:
-    """Runs of at most ``size`` consecutive articles, none across two libraries: an
-    article added to one library changes only the last run of that library."""
-    libraries = [h.library for h in articles.headers()]
-    start = 0
-    for stop in range(1, len(libraries) + 1):
-        if stop == len(libraries) or stop - start == size or libraries[stop] != libraries[start]:
-            yield start, stop
-            start = stop
-
-
-def _runs(articles: Articles, size: int, cache: TokenCache | None) -> Iterator[Run]:
-    """Each run of articles (``_run_bounds``): its key and its cached tokens, else its
-    (text, title) pairs (read only for runs not cached)."""
-    fields = list(articles.fields())
-    for start, stop in _run_bounds(articles, size):
-        key = run_key(fields[start:stop])
-        tokens = cache.get(key) if cache else None
-        if tokens is None:
-            yield key, [(a.text, a.title) for a in articles.iter_range(start, stop)]
-        else:
-            yield key, tokens
-
-
-def _cached(run: Run) -> Tokens | None:
-    return run[1] if isinstance(run[1], Tokens) else None
-
-
-def _tokenize_run(run: Run) -> Tokens:
-    return tokenize(run[1])  # type: ignore[arg-type]
-
-
-def _in_process(
-    runs: Iterable[Run], run: Callable[[Run], Tokens], here: Callable[[Run], Tokens | None]
-) -> Iterator[Tokens]:
-    for task in runs:
-        yield here(task) or run(task)
-
-
-def _build(
-    articles: Articles, part_articles: int, runner: Callable, cache: TokenCache | None
-) -> Index:
-    term_ids: dict[str, int] = {}
-    vocabulary: Counter[str] = Counter()
-    sent_start, sent_end, sent_question = array("i"), array("i"), array("b")
-    article_sentences: list[np.ndarray] = []
-    article_story, stories = array("i"), {}
-    sentence_parts: list[TermMajor] = []
-    article_parts: list[TermMajor] = []
-    sentence_lengths: list[np.ndarray] = []
-    article_lengths: list[np.ndarray] = []
-    first_sentence = first_article = 0
-    keys: deque[tuple[str, bool]] = deque()  # each run's key, and whether it was cached
-
-    def runs() -> Iterator[Run]:
-        for key, content in _runs(articles, part_articles, cache):
-            keys.append((key, isinstance(content, Tokens)))
-            yield key, content
-
-    used: set[str] = set()
-    for tokens in runner(runs(), _tokenize_run, here=_cached):
-        key, was_cached = keys.popleft()
-        used.add(key)
-        if cache and not was_cached:
-            cache.put(key, tokens)
-        ids = np.fromiter(
-            (term_ids.setdefault(t, len(term_ids)) for t in tokens.terms), np.int32,
-            len(tokens.terms),
-        )
-        vocabulary.update(tokens.words)
-        counts = _counts(tokens, ids, first_sentence, first_article, max(len(term_ids), 1))
-        for kept, part in zip(
-            (sentence_parts, article_parts, sentence_lengths, article_lengths), counts,
-            strict=True,
-        ):
-            kept.append(part)
-        sent_start.extend(tokens.sent_start)
-        sent_end.extend(tokens.sent_end)
-        sent_question.extend(tokens.sent_question)
-        article_sentences.append(np.frombuffer(tokens.article_sentences, np.int32))
-        article_story.extend(stories.setdefault(story, len(stories)) for story in tokens.stories)
-        first_sentence += len(tokens.sent_sizes)
-        first_article += len(tokens.stories)
-
-    if cache:
-        cache.keep_only(used)
-    per_article = np.concatenate([np.zeros(1, np.int32), *article_sentences])
-    n_terms = max(len(term_ids), 1)
+    article_first = np.concatenate(
+        [s.article_first[:-1] + sentence_offsets[i] for i, s in enumerate(segments)]
+        + [sentence_offsets[-1:]]
+    ).astype(np.int32)
+    article_spans = libraries.live_spans()
     return Index(
-        articles=articles,
-        sent_article=np.repeat(np.arange(len(articles), dtype=np.int32), per_article[1:]),
-        sent_start=np.frombuffer(sent_start, np.int32),
-        sent_end=np.frombuffer(sent_end, np.int32),
-        article_first=np.cumsum(per_article, dtype=np.int32),
-        article_story=np.frombuffer(article_story, np.int32),
+        segments=segments,
+        articles=IndexedArticles(store, numbers),
+        sent_article=_joined([s.sent_article + np.int32(bounds[i])
+                              for i, s in enumerate(segments)], np.int32),
+        sent_start=_joined([s.sent_start for s in segments], np.int32),
+        sent_end=_joined([s.sent_end for s in segments], np.int32),
+        article_first=article_first,
+        article_story=np.unique(_joined([s.stories for s in segments], np.uint64),
+                                return_inverse=True)[1].astype(np.int32).ravel(),
         article_day=np.fromiter(
-            (h.published.toordinal() if h.published else 0 for h in articles.headers()),
-            np.int32, len(articles),
+            (_day(headers[n]) if n >= 0 else 0 for n in numbers.tolist()), np.int32,
+            len(numbers),
         ),
-        sent_question=np.frombuffer(sent_question, np.int8).astype(bool),
-        sentences=Postings.from_parts(
-            sentence_parts, n_terms, _joined(sentence_lengths), SENTENCE_BM25
+        sent_question=_joined([s.sent_question for s in segments], bool),
+        sentences=Postings(
+            tuple(s.sentences for s in segments), SENTENCE_BM25, sentence_avg,
+            None if article_spans is None else article_first[article_spans].astype(np.int64),
         ),
-        article_postings=Postings.from_parts(
-            article_parts, n_terms, _joined(article_lengths), ARTICLE_BM25
+        article_postings=Postings(
+            tuple(s.articles for s in segments), ARTICLE_BM25, article_avg, article_spans
         ),
-        term_ids=term_ids,
-        vocabulary=dict(vocabulary),
-        libraries=Libraries.of(articles),
+        term_ids=terms.ids,
+        vocabulary=_vocabulary(segments),
+        libraries=libraries,
     )
 
 
-def _joined(lengths: list[np.ndarray]) -> np.ndarray:
-    joined = np.concatenate(lengths) if lengths else np.empty(0, np.float32)
-    lengths.clear()
-    return joined
+def stale(index: Index) -> list[int]:
+    """The segments whose weights were baked for other average lengths than the index's
+    (their weights are computed as questions read them until they are baked again)."""
+    sentence_avg, article_avg = index.sentences.avg, index.article_postings.avg
+    return [n for n, s in enumerate(index.segments)
+            if s.sentences.avg != sentence_avg or s.articles.avg != article_avg]
+
+
+def _day(header: Header) -> int:
+    return header.published.toordinal() if header.published else 0
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+
+
+def _vocabulary(segments: Sequence[Segment]) -> dict[str, int]:
+    """Every segment's words with their counts, summed (the largest's copied first)."""
+    if not segments:
+        return {}
+    ordered = sorted(segments, key=lambda s: -len(s.words))
+    vocabulary = dict(ordered[0].words)
+    for segment in ordered[1:]:
+        for word, count in segment.words.items():
+            vocabulary[word] = vocabulary.get(word, 0) + count
+    return vocabulary
+

@@ -10,14 +10,16 @@ nor cost a question time nor change a score.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.models import Library
-from bot.storage.documents import Articles
 
 SHARED = 0  # the shared library's number in ``Libraries.codes``
+DEAD = "\x00dead"  # in place of a library: an indexed article removed or replaced since
+DEAD_CODE = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,31 +35,44 @@ class View:
         return article_first[self.spans].astype(np.int64)
 
 
+def _spans(mask: np.ndarray) -> np.ndarray:
+    """The ranges [start, stop) where ``mask`` is true."""
+    if not len(mask):
+        return np.empty((0, 2), np.int64)
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
+    bounds = np.r_[0, edges, len(mask)]
+    spans = np.column_stack((bounds[:-1], bounds[1:])).astype(np.int64)
+    return spans[mask[spans[:, 0]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Libraries:
-    codes: np.ndarray  # article number -> its library's number (SHARED: the shared library)
+    codes: np.ndarray  # article number -> its library's number (SHARED; DEAD_CODE: dead)
     numbers: dict[str, int]  # server library id -> its number
 
     @classmethod
-    def of(cls, articles: Articles) -> Libraries:
+    def of(cls, libraries: Iterable[Library]) -> Libraries:
+        """From each indexed article's library (None: shared; DEAD: dead)."""
         numbers: dict[str, int] = {}
         codes = np.fromiter(
-            (SHARED if h.library is None else numbers.setdefault(h.library, len(numbers) + 1)
-             for h in articles.headers()),
-            np.int32, len(articles),
+            (SHARED if library is None else DEAD_CODE if library == DEAD
+             else numbers.setdefault(library, len(numbers) + 1) for library in libraries),
+            np.int32,
         )
         return cls(codes, numbers)
 
+    def live_spans(self) -> np.ndarray | None:
+        """The live articles' ranges; None when every article is live."""
+        live = self.codes != DEAD_CODE
+        return None if live.all() else _spans(live)
+
     def visible(self, library: Library) -> View | None:
         """What a reader in ``library`` (None: a direct message) may see; None when that
-        is every article (no server has any)."""
-        if not self.numbers:
-            return None
+        is every article (no server has any, none is dead)."""
         own = self.numbers.get(library) if library is not None else None
         allowed = self.codes == SHARED
         if own is not None:
             allowed |= self.codes == own
-        edges = np.flatnonzero(np.diff(allowed.astype(np.int8))) + 1
-        bounds = np.r_[0, edges, len(allowed)]
-        spans = np.column_stack((bounds[:-1], bounds[1:]))
-        return View(allowed, spans[allowed[spans[:, 0]]] if len(allowed) else spans[:0])
+        if allowed.all():
+            return None
+        return View(allowed, _spans(allowed))

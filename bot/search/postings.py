@@ -1,13 +1,20 @@
 """BM25 postings: for each term, the documents holding it with their weights.
 
-Built from term counts a part at a time (``TermMajor``), merged into compressed rows, and
-scored by ``Postings.score``: rare terms pick the candidates, common ones add to them.
+Each index segment's postings (``SegmentPostings``) are built from term counts a part at a
+time (``TermMajor``) into compressed rows holding each document's term frequency and its
+BM25 term-frequency weight, baked with an average document length. ``Postings`` scores
+the segments of an index as one: rarity (idf) is counted over them at question time, and
+a segment whose weights were baked with another average length than the index's has them
+computed as they are read, so the scores are those of one index built over everything.
+Rare terms pick the candidates, common ones add to them.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -60,58 +67,43 @@ def _span_docs(spans: np.ndarray) -> int:
     return int((spans[:, 1] - spans[:, 0]).sum())
 
 
-def _add(
-    totals: np.ndarray,
-    candidates: np.ndarray,
-    slots: np.ndarray,
-    term_docs: np.ndarray,
-    term_weights: np.ndarray,
-    weight: float,
-) -> None:
-    """Add a common term's weighted postings to the ``candidates`` holding it (``slots``:
-    document -> candidate number, set for the candidates)."""
-    if len(term_docs) > SCAN_RATIO * len(candidates):  # few candidates: look each up
-        at, found = locate(term_docs, candidates)
-        totals[found] += term_weights[at[found]] * weight
-    else:
-        slot = slots[term_docs]
-        found = slot >= 0
-        totals[slot[found]] += term_weights[found] * weight
-
-
 @dataclass(frozen=True, slots=True)
-class Postings:
-    """BM25 weights in compressed rows: row t holds (document, weight) for every document
-    containing term t."""
+class SegmentPostings:
+    """One segment's postings in compressed rows: row t holds every document of the
+    segment containing term t (numbered within the segment), its term frequency and its
+    BM25 term-frequency weight tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) for the
+    average length ``avg`` (the index's when the weights were baked)."""
 
-    indptr: np.ndarray
-    docs: np.ndarray
-    weights: np.ndarray
-    n_docs: int
+    indptr: np.ndarray  # int64, terms known when the segment was built, + 1
+    docs: np.ndarray  # int32
+    tf: np.ndarray  # uint16
+    weights: np.ndarray  # float32
+    lengths: np.ndarray  # float32: each document's terms, repeats counted
+    avg: float
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.indptr) - 1
 
     @classmethod
     def from_parts(
-        cls, parts: list[TermMajor], n_terms: int, lengths: np.ndarray, bm25: Bm25
-    ) -> Postings:
-        """BM25 postings from term counts built a part at a time (documents in order: the
-        first part's documents come before the second's). Each part is freed once merged,
-        so memory holds little more than the result (at 8 million sentences a term-major
-        copy of the counts would take a gigabyte more).
-
-        ``lengths``: every document's length (its terms, repeats counted), float32."""
-        k1, b = bm25.k1, bm25.b
-        n_docs = len(lengths)
+        cls, parts: list[TermMajor], n_terms: int, lengths: np.ndarray, bm25: Bm25, avg: float
+    ) -> SegmentPostings:
+        """Postings from term counts built a part at a time (documents in order: the first
+        part's documents come before the second's). Each part is freed once merged, so
+        memory holds little more than the result (at 8 million sentences a term-major copy
+        of the counts would take a gigabyte more)."""
         df = np.zeros(n_terms, np.int64)
         for part in parts:
             df[: part.n_terms] += np.diff(part.indptr)
         indptr = np.zeros(n_terms + 1, np.int64)
         np.cumsum(df, out=indptr[1:])
-        avg = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
-        df32 = df.astype(np.float32)
-        idf = np.log1p((n_docs - df32 + 0.5) / (df32 + 0.5)).astype(np.float32)
-        norm = (k1 * (1 - b + b * lengths / avg)).astype(np.float32)
         docs = np.empty(int(indptr[-1]), np.int32)
-        weights = np.empty(int(indptr[-1]), np.float32)
+        tf = np.empty(int(indptr[-1]), np.uint16)
         free = indptr[:-1].copy()  # each term's next free slot
         while parts:
             part = parts.pop(0)
@@ -119,34 +111,143 @@ class Postings:
             at = np.repeat(free[: part.n_terms] - part.indptr[:-1], counts)
             at += np.arange(len(part.docs))
             docs[at] = part.docs
-            tf = part.tf.astype(np.float32)
-            denominator = norm[part.docs]
-            denominator += tf
-            tf *= k1 + 1
-            tf /= denominator
-            tf *= np.repeat(idf[: part.n_terms], counts)
-            weights[at] = tf
+            tf[at] = part.tf
             free[: part.n_terms] += counts
-            del part, at, tf, denominator
-        return cls(indptr, docs, weights, n_docs)
+            del part, at
+        weights = tf_weights(tf, lengths[docs], bm25, avg)
+        return cls(indptr, docs, tf, weights, lengths, avg)
+
+    def rebaked(self, bm25: Bm25, avg: float) -> SegmentPostings:
+        """The same postings with their weights baked for average length ``avg``."""
+        weights = tf_weights(self.tf, self.lengths[self.docs], bm25, avg)
+        return SegmentPostings(self.indptr, self.docs, self.tf, weights, self.lengths, avg)
+
+    def row(self, term_id: int) -> tuple[int, int]:
+        """Where term ``term_id``'s postings sit in ``docs`` (an empty range if none)."""
+        if term_id >= self.n_terms:
+            return 0, 0
+        return int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+
+    def kept(self, live: np.ndarray, first_doc: int) -> TermMajor:
+        """The counts of the ``live`` documents, renumbered in order from ``first_doc``."""
+        keep = live[self.docs]
+        number = np.cumsum(live, dtype=np.int64) - 1 + first_doc
+        terms = np.repeat(np.arange(self.n_terms), np.diff(self.indptr))[keep]
+        indptr = np.zeros(self.n_terms + 1, np.int64)
+        np.cumsum(np.bincount(terms, minlength=self.n_terms), out=indptr[1:])
+        return TermMajor(indptr, number[self.docs[keep]].astype(np.int32), self.tf[keep])
+
+
+def tf_weights(tf: np.ndarray, lengths: np.ndarray, bm25: Bm25, avg: float) -> np.ndarray:
+    """BM25's term-frequency weights of counts ``tf`` in documents of ``lengths`` (float32)."""
+    k1, b = bm25.k1, bm25.b
+    weights = tf.astype(np.float32)
+    denominator = lengths * np.float32(k1 * b / avg)
+    denominator += np.float32(k1 * (1 - b))
+    denominator += weights
+    weights *= np.float32(k1 + 1)
+    weights /= denominator
+    return weights
+
+
+class Piece(NamedTuple):
+    """A part of one term's postings: ``docs[lo:hi]`` of one segment, those within one
+    span of documents the reader may see."""
+
+    segment: int  # its number in the index
+    lo: int
+    hi: int
+    docs: np.ndarray  # numbered within the segment
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Postings:
+    """An index's postings: its segments' documents numbered one segment after another.
+    Scored with the statistics of the documents a reader may see (``spans``; the index's
+    live documents when None): their number and each term's document frequency; lengths
+    are normalised by the index's live average ``avg``."""
+
+    segments: tuple[SegmentPostings, ...]
+    bm25: Bm25
+    avg: float
+    live: np.ndarray | None  # the live documents' ranges [start, stop); None: all
+    offsets: np.ndarray = field(init=False)  # each segment's first document, and the total
+    _df: np.ndarray = field(init=False)  # term -> documents holding it, dead ones too
+
+    def __post_init__(self) -> None:
+        offsets = np.zeros(len(self.segments) + 1, np.int64)
+        np.cumsum([s.n_docs for s in self.segments], out=offsets[1:])
+        object.__setattr__(self, "offsets", offsets)
+        df = np.zeros(max((s.n_terms for s in self.segments), default=0), np.int64)
+        for segment in self.segments:
+            df[: segment.n_terms] += np.diff(segment.indptr)
+        object.__setattr__(self, "_df", df)
+
+    @classmethod
+    def single(cls, segment: SegmentPostings, bm25: Bm25) -> Postings:
+        return cls((segment,), bm25, segment.avg, None)
+
+    @property
+    def n_docs(self) -> int:
+        """Documents numbered, live or not."""
+        return int(self.offsets[-1])
+
+    def _spans(self, spans: np.ndarray | None) -> np.ndarray | None:
+        return self.live if spans is None else spans
+
+    def pieces(self, term_id: int, spans: np.ndarray | None = None) -> list[Piece]:
+        """The term's postings within ``spans`` (the live documents for None)."""
+        spans = self._spans(spans)
+        found = []
+        for number, segment in enumerate(self.segments):
+            lo, hi = segment.row(term_id)
+            if lo == hi:
+                continue
+            docs = segment.docs[lo:hi]
+            if spans is None:
+                found.append(Piece(number, lo, hi, docs))
+                continue
+            local = np.clip(spans - self.offsets[number], 0, segment.n_docs).ravel()
+            bounds = np.searchsorted(docs, local).reshape(-1, 2)
+            found.extend(Piece(number, lo + a, lo + b, docs[a:b])
+                         for a, b in bounds.tolist() if b > a)
+        return found
+
+    def weights(self, piece: Piece, at: np.ndarray | None = None) -> np.ndarray:
+        """BM25 term-frequency weights of a piece's postings (those at positions ``at``
+        within it only, if given): as baked when the segment's average length is the
+        index's, else computed now."""
+        segment = self.segments[piece.segment]
+        if segment.avg == self.avg:
+            baked = segment.weights[piece.lo : piece.hi]
+            return baked if at is None else baked[at]
+        tf = segment.tf[piece.lo : piece.hi]
+        docs = piece.docs
+        if at is not None:
+            tf, docs = tf[at], docs[at]
+        return tf_weights(tf, segment.lengths[docs], self.bm25, self.avg)
 
     def holds(self, term_id: int, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` (document numbers) contain term ``term_id``."""
-        term_docs = self._slice(term_id)[0]
-        if not len(term_docs):
-            return np.zeros(len(docs), bool)
-        return locate(term_docs, docs)[1]
+        held = np.zeros(len(docs), bool)
+        for piece in self.pieces(term_id):
+            held |= locate(piece.docs + self.offsets[piece.segment], docs)[1]
+        return held
 
     def df(self, term_id: int, spans: np.ndarray | None = None) -> int:
         """How many documents hold the term (of those in ``spans``, as ``score`` takes them)."""
-        if spans is None:
-            return int(self.indptr[term_id + 1] - self.indptr[term_id])
-        return sum(len(docs) for docs, _weights in self._rows(term_id, spans))
+        if spans is None and self.live is None:
+            return int(self._df[term_id]) if term_id < len(self._df) else 0
+        return sum(p.hi - p.lo for p in self.pieces(term_id, spans))
+
+    def seen(self, spans: np.ndarray | None = None) -> int:
+        """How many documents the statistics count."""
+        spans = self._spans(spans)
+        return self.n_docs if spans is None else _span_docs(spans)
 
     def idf(self, term_id: int | None, spans: np.ndarray | None = None) -> float:
         """BM25 rarity of a term; ``None`` (a word the corpus lacks) is the rarest."""
-        n_docs = self.n_docs if spans is None else _span_docs(spans)
-        return _idf(n_docs, 0 if term_id is None else self.df(term_id, spans))
+        return _idf(self.seen(spans), 0 if term_id is None else self.df(term_id, spans))
 
     def score(
         self,
@@ -162,19 +263,15 @@ class Postings:
         matching nothing but common words are passed over.
 
         ``spans``: the ranges [start, stop) of document numbers the reader may see (their
-        libraries; None: all). Only those parts of each posting list are read, and rarity
-        is counted within them: the scores are those of an index of those documents alone
-        (but for the average length BM25 normalises by, the whole index's).
+        libraries' live documents; None: every live one). Only those parts of each posting
+        list are read, and rarity is counted within them: the scores are those of an index
+        of those documents alone (but for the average length, the whole index's).
         """
-        rows = {t: self._rows(t, spans) for t in term_weights}
-        df = {t: sum(len(docs) for docs, _weights in row) for t, row in rows.items()}
-        weight = dict(term_weights)
-        if spans is not None:
-            seen = _span_docs(spans)
-            for t in weight:
-                if df[t]:
-                    weight[t] *= _idf(seen, df[t]) / _idf(self.n_docs, self.df(t))
-        present = sorted((t for t in rows if df[t]), key=df.__getitem__)
+        rows = {t: self.pieces(t, spans) for t in term_weights}
+        df = {t: sum(p.hi - p.lo for p in row) for t, row in rows.items()}
+        seen = self.seen(spans)
+        weight = {t: w * _idf(seen, df[t]) for t, w in term_weights.items() if df[t]}
+        present = sorted(weight, key=df.__getitem__)
         picking: list[int] = []
         total = 0
         for term in present:
@@ -184,37 +281,58 @@ class Postings:
             total += df[term]
         if not picking:
             return np.empty(0, np.int32), np.empty(0, np.float32)
-        docs = np.concatenate([d for t in picking for d, _w in rows[t]])
-        scores = np.concatenate(
-            [w * np.float32(weight[t]) for t in picking for _d, w in rows[t]]
-        )
+        picked = [(p, weight[t]) for t in picking for p in rows[t]]
+        docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
+        scores = np.concatenate([self.weights(p) * np.float32(w) for p, w in picked])
         candidates, inverse = np.unique(docs, return_inverse=True)
         totals = np.bincount(inverse, weights=scores)
         common = present[len(picking) :]
         if common:
             slots = _slots(self.n_docs)
             slots[candidates] = np.arange(len(candidates), dtype=np.int32)
+            bounds = np.searchsorted(candidates, self.offsets)
             try:
                 for term in common:
-                    for term_docs, term_weights_ in rows[term]:
-                        _add(totals, candidates, slots, term_docs, term_weights_, weight[term])
+                    for piece in rows[term]:
+                        self._add(totals, candidates, bounds, slots, piece, weight[term])
             finally:
                 slots[candidates] = -1
-        return candidates, totals.astype(np.float32)
+        return candidates.astype(np.int32), totals.astype(np.float32)
 
-    def _rows(
-        self, term_id: int, spans: np.ndarray | None
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """A term's postings within ``spans`` (all of them for None), a slice per span."""
-        docs, weights = self._slice(term_id)
-        if spans is None or not len(docs):
-            return [(docs, weights)]
-        bounds = np.searchsorted(docs, spans.ravel()).reshape(-1, 2)
-        return [(docs[lo:hi], weights[lo:hi]) for lo, hi in bounds.tolist() if hi > lo]
+    def _add(
+        self,
+        totals: np.ndarray,
+        candidates: np.ndarray,
+        bounds: np.ndarray,
+        slots: np.ndarray,
+        piece: Piece,
+        weight: float,
+    ) -> None:
+        """Add a common term's weighted postings to the ``candidates`` holding it (``slots``:
+        document -> candidate number, set for the candidates; ``bounds``: where each
+        segment's candidates start)."""
+        offset = int(self.offsets[piece.segment])
+        lo, hi = bounds[piece.segment], bounds[piece.segment + 1]
+        if lo == hi:
+            return
+        if len(piece.docs) > SCAN_RATIO * (hi - lo):  # few candidates: look each up
+            at, found = locate(piece.docs, (candidates[lo:hi] - offset).astype(np.int32))
+            totals[lo + np.flatnonzero(found)] += self.weights(piece, at[found]) * weight
+        else:
+            slot = slots[offset : offset + self.segments[piece.segment].n_docs][piece.docs]
+            found = slot >= 0
+            totals[slot[found]] += self.weights(piece, np.flatnonzero(found)) * weight
 
-    def _slice(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
-        return self.docs[lo:hi], self.weights[lo:hi]
+
+def combined_avg(segments: Sequence[SegmentPostings], live: Sequence[np.ndarray | None]) -> float:
+    """The average length of the live documents of ``segments`` (``live``: each one's
+    mask, None for all), 1.0 for none."""
+    total = count = 0.0
+    for segment, mask in zip(segments, live, strict=True):
+        lengths = segment.lengths if mask is None else segment.lengths[mask]
+        total += float(lengths.sum(dtype=np.float64))
+        count += len(lengths)
+    return total / count if count and total > 0 else 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,16 @@
 """Tokenizing articles: runs of (text, title) pairs -> ``Tokens``, the index's raw input.
 
-Done here or in worker processes, and cached per run (``token_cache``), so it has its
-own module apart from the index that merges the runs.
+Done here or in worker processes, so it has its own module apart from the segment that
+merges the runs.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from bot.search.analysis import is_stopword, sentence_spans, stem, words
-from bot.storage.documents import fields_key
-
-TOKENS_VERSION = 1  # of tokenize's output: a change must not reuse cached tokens
 
 
 def story_key(text: str) -> str:
@@ -79,8 +75,3 @@ def tokenize(articles: list[tuple[str, str]]) -> Tokens:
     tokens.terms.extend(term_ids)
     tokens.words.update((w, n) for w, n in vocabulary.items() if word_term[w] >= 0)
     return tokens
-
-
-def run_key(fields: Iterable[tuple[str, str, str]]) -> str:
-    """Names a run by its articles' (id, fingerprint, title): equal keys, equal tokens."""
-    return fields_key(fields, salt=f"tokens v{TOKENS_VERSION}")

@@ -26,6 +26,9 @@ LIBRARY = "library"  # absent from shared articles (and from every article of ol
 BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
 
 
+ArticleKey = tuple[Library, str, str]  # (library, id, fingerprint): one version of an article
+
+
 class Header(NamedTuple):
     """An article's fields but its text: enough to list, sort and filter by."""
 
@@ -196,6 +199,14 @@ class Articles(Sequence[Article]):
         if len(groups) == 1:
             return self
         return Articles([item for group in groups.values() for item in group], self._texts)
+
+    def select(self, numbers: Iterable[int]) -> Articles:
+        """The articles of these numbers, in this order."""
+        return Articles([self._docs[n] for n in numbers], self._texts)
+
+    def keys(self) -> Iterator[ArticleKey]:
+        """Each article's key, in order, without building any."""
+        return ((doc.get(LIBRARY), doc["id"], doc["fingerprint"]) for _doc_id, doc in self._docs)
 
     def fields(self) -> Iterator[tuple[str, str, str]]:
         """(id, fingerprint, title) of each article, in order, without building any."""

@@ -456,9 +456,9 @@ class GatedIndex(IndexHolder):
         super().__init__(store, cache_index=True, serve_stale=False, workers=0)
         self.gate = gate
 
-    def _rebuild(self) -> tuple[Index, Corrector]:
+    def _update(self) -> tuple[Index, Corrector]:
         assert self.gate.wait(20), "the test never opened the gate"
-        return super()._rebuild()
+        return super()._update()
 
 
 async def test_online_and_browsing_before_the_index_is_built_questions_answered_after(

@@ -1,5 +1,6 @@
 """BM25 postings: built a part at a time or at once, the same index; scoring candidates by
-scanning or by binary search gives the same sums."""
+scanning or by binary search gives the same sums; scoring within a reader's ranges gives
+the scores of an index of those documents alone."""
 
 from __future__ import annotations
 
@@ -10,21 +11,30 @@ import pytest
 from scipy import sparse
 
 from bench.gen_corpus import generate
-from bot.search import index as index_module
 from bot.search import postings as postings_module
+from bot.search import segment as segment_module
 from bot.search.index import build_index
-from bot.search.index_cache import load_or_build
-from bot.search.postings import Bm25, Postings, TermMajor
-from bot.search.token_cache import TokenCache
+from bot.search.postings import Bm25, Postings, SegmentPostings, TermMajor
 from tests.support import engine_at, write_jsonl
+
+
+def postings_of(counts: sparse.csr_matrix, bm25: Bm25 | None = None) -> Postings:
+    bm25 = bm25 or Bm25()
+    lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
+    avg = float(lengths.mean()) if lengths.mean() > 0 else 1.0
+    segment = SegmentPostings.from_parts(
+        [TermMajor.of(counts, 0)], counts.shape[1], lengths, bm25, avg
+    )
+    return Postings.single(segment, bm25)
 
 
 def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int):
     """The documents and sums ``score`` should give, from a dense matrix of BM25 weights."""
+    [segment] = postings.segments
     dense = np.zeros(counts.shape, np.float32)
     for term in range(counts.shape[1]):
-        docs, w = postings._slice(term)
-        dense[docs, term] = w
+        lo, hi = segment.row(term)
+        dense[segment.docs[lo:hi], term] = segment.weights[lo:hi] * postings.idf(term)
     present = sorted((t for t in weights if postings.df(t)), key=postings.df)
     picking, total = [], 0
     for term in present:
@@ -37,29 +47,28 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
     return candidates, sums
 
 
+def random_counts(rng: np.random.Generator) -> sparse.csr_matrix:
+    n_docs, n_terms = int(rng.integers(1, 400)), int(rng.integers(1, 30))
+    counts = sparse.random(n_docs, n_terms, rng.uniform(0.01, 0.5), format="csr",
+                           dtype=np.float32, random_state=rng)
+    counts.data[:] = rng.integers(1, 4, len(counts.data))
+    return counts
+
+
 @pytest.mark.parametrize("scan_ratio", [0, 32, 10**9], ids=["search", "mixed", "scan"])
 def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
     monkeypatch.setattr(postings_module, "SCAN_RATIO", scan_ratio)
     rng = np.random.default_rng(3)
     for _ in range(20):
-        n_docs, n_terms = int(rng.integers(1, 400)), int(rng.integers(1, 30))
-        density = rng.uniform(0.01, 0.5)
-        counts = sparse.random(n_docs, n_terms, density, format="csr", dtype=np.float32,
-                               random_state=rng)
-        counts.data[:] = rng.integers(1, 4, len(counts.data))
-        lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
-        postings = Postings.from_parts([TermMajor.of(counts, 0)], n_terms, lengths, Bm25(b=0.5))
+        counts = random_counts(rng)
+        postings = postings_of(counts, Bm25(b=0.5))
+        n_terms = counts.shape[1]
         weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
-        budget = int(rng.integers(1, n_docs + 2))
+        budget = int(rng.integers(1, counts.shape[0] + 2))
         docs, sums = postings.score(weights, budget)
         want_docs, want_sums = brute_force(counts, postings, weights, budget)
         np.testing.assert_array_equal(docs, want_docs)
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
-
-
-def postings_of(counts: sparse.csr_matrix) -> Postings:
-    lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
-    return Postings.from_parts([TermMajor.of(counts, 0)], counts.shape[1], lengths, Bm25())
 
 
 @pytest.mark.parametrize("scan_ratio", [0, 10**9], ids=["search", "scan"])
@@ -79,7 +88,6 @@ def test_scores_within_spans_are_those_of_an_index_of_those_documents(monkeypatc
         cuts = np.sort(rng.choice(np.arange(1, n_docs), 3, replace=False))
         spans = np.array([[0, cuts[0]], [cuts[1], cuts[2]]])
         seen = np.r_[0 : cuts[0], cuts[1] : cuts[2]]
-
         weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
         budget = int(rng.integers(1, n_docs))
         docs, sums = postings_of(counts).score(weights, budget, spans)
@@ -88,18 +96,35 @@ def test_scores_within_spans_are_those_of_an_index_of_those_documents(monkeypatc
         np.testing.assert_allclose(sums, alone_sums, rtol=1e-5)
 
 
-def assert_same_index(got, want) -> None:
-    for name in ("sent_article", "sent_start", "sent_end", "article_first", "article_story",
-                 "article_day", "sent_question"):
+def test_weights_computed_as_read_equal_weights_baked(monkeypatch):
+    """A segment baked for another average length has its weights computed as questions
+    read them: the same scores as baking them for the right one."""
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        counts = random_counts(rng)
+        baked = postings_of(counts, Bm25(b=0.75))
+        [segment] = baked.segments
+        off = Postings((segment.rebaked(Bm25(b=0.75), segment.avg * 1.7),), Bm25(b=0.75),
+                       segment.avg, None)
+        weights = {int(t): 1.0 for t in rng.integers(0, counts.shape[1], 4)}
+        for ratio in (0, 10**9):
+            monkeypatch.setattr(postings_module, "SCAN_RATIO", ratio)
+            want, got = baked.score(weights, 10), off.score(weights, 10)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_allclose(got[1], want[1], rtol=1e-5)
+
+
+def assert_same_segment(got, want) -> None:
+    for name in ("sent_article", "sent_start", "sent_end", "article_first", "sent_question",
+                 "stories"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
-    for name in ("sentences", "article_postings"):
+    for name in ("sentences", "articles"):
         got_postings, want_postings = getattr(got, name), getattr(want, name)
-        assert got_postings.n_docs == want_postings.n_docs
-        for array in ("indptr", "docs", "weights"):
+        for array in ("indptr", "docs", "tf", "weights", "lengths"):
             np.testing.assert_array_equal(
                 getattr(got_postings, array), getattr(want_postings, array)
             )
-    assert got.term_ids == want.term_ids and got.vocabulary == want.vocabulary
+    assert got.keys == want.keys and got.words == want.words
 
 
 def test_building_a_run_at_a_time_or_in_workers_gives_the_same_index(
@@ -110,51 +135,31 @@ def test_building_a_run_at_a_time_or_in_workers_gives_the_same_index(
     whole = build_index(articles, part_articles=10**9)
     assert whole.n_sentences > 5_000 and len(whole.term_ids) > 1_000
     for part_articles in (1, 7, 50):
-        assert_same_index(build_index(articles, part_articles=part_articles), whole)
-    monkeypatch.setattr(index_module, "PARALLEL_MIN_ARTICLES", 100)
-    assert_same_index(build_index(articles, part_articles=13, workers=2), whole)
+        index = build_index(articles, part_articles=part_articles)
+        assert_same_segment(index.segments[0], whole.segments[0])
+        assert index.term_ids == whole.term_ids
+    monkeypatch.setattr(segment_module, "PARALLEL_MIN_ARTICLES", 100)
+    assert_same_segment(build_index(articles, part_articles=13, workers=2).segments[0],
+                        whole.segments[0])
     assert "worker" not in caplog.text  # built by the workers, not in this process after all
 
 
-def test_bm25_weights_of_a_tiny_index():
+def test_bm25_of_a_tiny_index():
     """Two documents, two terms, by hand: w = idf * tf (k1 + 1) / (tf + k1 (1 - b + b len/avg))."""
     counts = sparse.csr_matrix(np.array([[2, 0], [1, 1]], np.float32))
-    lengths = np.array([2, 2], np.float32)
-    postings = Postings.from_parts([TermMajor.of(counts, 0)], 2, lengths, Bm25(k1=1.0, b=0.75))
+    postings = postings_of(counts, Bm25(k1=1.0, b=0.75))
+    [segment] = postings.segments
+    np.testing.assert_array_equal(segment.indptr, [0, 2, 3])
+    np.testing.assert_array_equal(segment.docs, [0, 1, 1])
+    np.testing.assert_allclose(segment.weights, [4 / 3, 1, 1], rtol=1e-6)
     idf0, idf1 = np.log1p(0.5 / 2.5), np.log1p(1.5 / 1.5)
-    np.testing.assert_array_equal(postings.indptr, [0, 2, 3])
-    np.testing.assert_array_equal(postings.docs, [0, 1, 1])
-    np.testing.assert_allclose(postings.weights, [idf0 * 4 / 3, idf0, idf1], rtol=1e-6)
+    docs, scores = postings.score({0: 1.0, 1: 2.0})
+    np.testing.assert_array_equal(docs, [0, 1])
+    np.testing.assert_allclose(scores, [idf0 * 4 / 3, idf0 + 2 * idf1], rtol=1e-6)
 
 
-def test_a_rebuild_tokenizes_only_the_runs_that_changed(tmp_path, monkeypatch):
-    corpus = write_jsonl(tmp_path / "corpus.jsonl", generate(45, seed=5))
-    engine = engine_at(tmp_path / "db.json", corpus)
-    cache = TokenCache(tmp_path / "tokens")
-    tokenized = []
-    real_tokenize = index_module.tokenize
-    monkeypatch.setattr(index_module, "tokenize", lambda run: tokenized.append(len(run))
-                        or real_tokenize(run))
-    build_index(engine.store.articles(), part_articles=10, cache=cache)
-    assert tokenized == [10, 10, 10, 10, 5]
-
-    engine.load([write_jsonl(tmp_path / "one.jsonl", generate(46, seed=5))])  # one more
-    tokenized.clear()
-    articles = engine.store.articles()
-    rebuilt = build_index(articles, part_articles=10, cache=cache)
-    assert tokenized == [6]  # the last run only
-    assert_same_index(rebuilt, build_index(articles, part_articles=10))
-    assert len(list(cache.path.glob("*.npz"))) == 5  # the replaced run's tokens are gone
-
-    next(cache.path.glob("*.npz")).write_bytes(b"damaged")
-    tokenized.clear()
-    assert_same_index(build_index(articles, part_articles=10, cache=cache), rebuilt)
-    assert tokenized == [10] or tokenized == [6]  # the damaged run, tokenized again
-
-
-def test_the_index_keeps_each_library_together_and_its_runs_apart(tmp_path, monkeypatch):
-    """Articles of two servers loaded in turns are numbered a library at a time, and an
-    article added to one server re-tokenizes only that server's last run."""
+def test_each_librarys_new_articles_are_numbered_together(tmp_path):
+    """Articles of two servers loaded in turns: a reader's libraries are a few ranges."""
     engine = engine_at(tmp_path / "db.json", write_jsonl(tmp_path / "shared.jsonl",
                                                          generate(12, seed=8)))
     stories = list(generate(30, seed=9))
@@ -165,26 +170,6 @@ def test_the_index_keeps_each_library_together_and_its_runs_apart(tmp_path, monk
             engine.load_bytes("\n".join(map(json.dumps, batch)).encode(), "x.jsonl", library)
     articles = engine.store.articles().by_library()
     assert [h.library for h in articles.headers()] == [None] * 12 + ["A"] * 12 + ["B"] * 12
-    cache = TokenCache(tmp_path / "tokens")
-    tokenized = []
-    real_tokenize = index_module.tokenize
-    monkeypatch.setattr(index_module, "tokenize", lambda run: tokenized.append(len(run))
-                        or real_tokenize(run))
-    build_index(articles, part_articles=10, cache=cache)
-    assert tokenized == [10, 2, 10, 2, 10, 2]
-
-    engine.load_bytes(json.dumps(stories[0]).encode(), "one.jsonl", "A")
-    tokenized.clear()
-    articles = engine.store.articles().by_library()
-    rebuilt = build_index(articles, part_articles=10, cache=cache)
-    assert tokenized == [3]  # A's last run only
-    assert_same_index(rebuilt, build_index(articles, part_articles=10))
-
-
-def test_a_fresh_index_is_served_from_its_cache_files(tmp_path):
-    """The built arrays (2 GB at 100,000 articles) are let go: only touched pages count."""
-    corpus = write_jsonl(tmp_path / "corpus.jsonl", generate(20, seed=6))
-    articles = engine_at(tmp_path / "db.json", corpus).store.articles()
-    index = load_or_build(articles, "key", tmp_path / "db.json.index")
-    assert isinstance(index.sentences.docs.base, np.memmap)
-    assert_same_index(index, build_index(articles))
+    index = build_index(articles)
+    assert index.libraries.visible("A").spans.tolist() == [[0, 24]]
+    assert index.libraries.visible("B").spans.tolist() == [[0, 12], [24, 36]]
