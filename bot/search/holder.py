@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.answering.query import Corrector
 from bot.search.index import Index, assemble, stale
-from bot.search.merging import due_merge
+from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
 from bot.search.segment import Segment, Terms, build_segment, merge
 from bot.search.segment_files import SegmentFiles, index_path
 from bot.storage.documents import Articles
@@ -85,9 +85,11 @@ class IndexHolder:
             with self._files_locked() as writable:
                 self._read_files()
                 added = _unindexed(self._segments, articles)
-                if len(added):
+                for start in range(0, len(added), MAX_SEGMENT_ARTICLES):
+                    batch = added.select(range(start, min(start + MAX_SEGMENT_ARTICLES,
+                                                          len(added))))
                     self._segments.append(
-                        (None, build_segment(added, self._terms, workers=self.workers))
+                        (None, build_segment(batch, self._terms, workers=self.workers))
                     )
                 save = writable and (bool(len(added)) or self._unsaved())
                 index = self._assembled(articles, save)

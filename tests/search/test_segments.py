@@ -172,3 +172,18 @@ def test_the_index_files_are_mapped_not_read(tmp_path):
     load(db, list(generate(10, seed=26)))
     index = engine(db).index()
     assert isinstance(index.segments[0].sentences.docs.base, np.memmap)
+
+
+def test_no_segment_grows_past_the_cap(tmp_path, monkeypatch):
+    """A bulk load is indexed as segments of at most the cap, and merges stop there."""
+    for module in (holder_module, merging):
+        monkeypatch.setattr(module, "MAX_SEGMENT_ARTICLES", 10)
+    monkeypatch.setattr(merging, "MERGE_FACTOR", 2)
+    monkeypatch.setattr(merging, "TIER_ARTICLES", 100)  # one tier for all of them
+    db = tmp_path / "db.json"
+    records = list(generate(31, seed=27))
+    serving = load(db, records[:25])
+    assert [s.n_articles for s in serving.index().segments] == [10, 10, 5]
+    serving = load(db, records[25:])  # 5 + 6 would pass the cap: no merge
+    assert [s.n_articles for s in serving.index().segments] == [10, 10, 5, 6]
+    assert_as_one_index(serving)
