@@ -240,6 +240,13 @@ class Postings:
             return int(self._df[term_id]) if term_id < len(self._df) else 0
         return sum(p.hi - p.lo for p in self.pieces(term_id, spans))
 
+    def dfs(self, term_ids: np.ndarray) -> np.ndarray:
+        """``df`` of many terms at once (of the live documents)."""
+        if self.live is not None:
+            return np.array([self.df(int(t)) for t in term_ids], np.int64)
+        known = term_ids < len(self._df)
+        return np.where(known, self._df[np.where(known, term_ids, 0)], 0)
+
     def seen(self, spans: np.ndarray | None = None) -> int:
         """How many documents the statistics count."""
         spans = self._spans(spans)
@@ -298,6 +305,31 @@ class Postings:
             finally:
                 slots[candidates] = -1
         return candidates.astype(np.int32), totals.astype(np.float32)
+
+    def score_within(
+        self, term_weights: dict[int, float], docs: np.ndarray, spans: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like ``score`` (rarity counted within ``spans``), but only over the sorted
+        ``docs`` (a few known live documents): those matching some term, with their summed
+        weighted scores. Each term's postings are searched for them, none read in full."""
+        totals = np.zeros(len(docs), np.float32)
+        bounds = np.searchsorted(docs, self.offsets)
+        seen = self.seen(spans)
+        for term, weight in term_weights.items():
+            pieces = self.pieces(term, spans)
+            df = sum(p.hi - p.lo for p in pieces)
+            if not df:
+                continue
+            scaled = np.float32(weight * _idf(seen, df))
+            for piece in pieces:
+                lo, hi = bounds[piece.segment], bounds[piece.segment + 1]
+                if lo == hi:
+                    continue
+                local = (docs[lo:hi] - self.offsets[piece.segment]).astype(np.int32)
+                at, found = locate(piece.docs, local)
+                totals[lo + np.flatnonzero(found)] += self.weights(piece, at[found]) * scaled
+        matched = totals > 0
+        return docs[matched], totals[matched]
 
     def _add(
         self,

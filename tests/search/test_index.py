@@ -173,3 +173,20 @@ def test_each_librarys_new_articles_are_numbered_together(tmp_path):
     index = build_index(articles)
     assert index.libraries.visible("A").spans.tolist() == [[0, 24]]
     assert index.libraries.visible("B").spans.tolist() == [[0, 12], [24, 36]]
+
+
+def test_scoring_within_known_documents_gives_their_full_scores():
+    rng = np.random.default_rng(13)
+    for _ in range(20):
+        counts = random_counts(rng)
+        postings = postings_of(counts)
+        n_docs, n_terms = counts.shape
+        weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
+        everywhere = dict(zip(*postings.score(weights, budget=10**9), strict=True))
+        docs = np.sort(rng.choice(n_docs, min(n_docs, 10), replace=False))
+        got_docs, got = postings.score_within(weights, docs)
+        assert got_docs.tolist() == [d for d in docs.tolist() if d in everywhere]
+        np.testing.assert_allclose(got, [everywhere[d] for d in got_docs.tolist()], rtol=1e-5)
+        terms = np.arange(n_terms + 3)
+        want = [postings.df(int(t)) for t in terms[:n_terms]] + [0] * 3
+        assert postings.dfs(terms).tolist() == want
