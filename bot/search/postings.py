@@ -69,12 +69,15 @@ def _span_docs(spans: np.ndarray) -> int:
 
 @dataclass(frozen=True, slots=True)
 class SegmentPostings:
-    """One segment's postings in compressed rows: row t holds every document of the
-    segment containing term t (numbered within the segment), its term frequency and its
-    BM25 term-frequency weight tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) for the
-    average length ``avg`` (the index's when the weights were baked)."""
+    """One segment's postings in compressed rows, one per term it holds (``terms``, the
+    archive's ids, in increasing order: a small segment has a few thousand rows, not one
+    per term of the archive): row i holds every document of the segment containing term
+    ``terms[i]`` (numbered within the segment), its term frequency and its BM25
+    term-frequency weight tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) for the average
+    length ``avg`` (the index's when the weights were baked)."""
 
-    indptr: np.ndarray  # int64, terms known when the segment was built, + 1
+    terms: np.ndarray  # int64
+    indptr: np.ndarray  # int64, len(terms) + 1
     docs: np.ndarray  # int32
     tf: np.ndarray  # uint16
     weights: np.ndarray  # float32
@@ -84,10 +87,6 @@ class SegmentPostings:
     @property
     def n_docs(self) -> int:
         return len(self.lengths)
-
-    @property
-    def n_terms(self) -> int:
-        return len(self.indptr) - 1
 
     @classmethod
     def from_parts(
@@ -100,7 +99,7 @@ class SegmentPostings:
         df = np.zeros(n_terms, np.int64)
         for part in parts:
             df[: part.n_terms] += np.diff(part.indptr)
-        indptr = np.zeros(n_terms + 1, np.int64)
+        indptr = np.zeros(n_terms + 1, np.int64)  # a row per term of the archive, at first
         np.cumsum(df, out=indptr[1:])
         docs = np.empty(int(indptr[-1]), np.int32)
         tf = np.empty(int(indptr[-1]), np.uint16)
@@ -115,26 +114,31 @@ class SegmentPostings:
             free[: part.n_terms] += counts
             del part, at
         weights = tf_weights(tf, lengths[docs], bm25, avg)
-        return cls(indptr, docs, tf, weights, lengths, avg)
+        terms = np.flatnonzero(df)
+        return cls(terms, np.r_[indptr[terms], indptr[-1]], docs, tf, weights, lengths, avg)
 
     def rebaked(self, bm25: Bm25, avg: float) -> SegmentPostings:
         """The same postings with their weights baked for average length ``avg``."""
         weights = tf_weights(self.tf, self.lengths[self.docs], bm25, avg)
-        return SegmentPostings(self.indptr, self.docs, self.tf, weights, self.lengths, avg)
+        return SegmentPostings(
+            self.terms, self.indptr, self.docs, self.tf, weights, self.lengths, avg
+        )
 
     def row(self, term_id: int) -> tuple[int, int]:
         """Where term ``term_id``'s postings sit in ``docs`` (an empty range if none)."""
-        if term_id >= self.n_terms:
+        at = int(np.searchsorted(self.terms, term_id))
+        if at == len(self.terms) or self.terms[at] != term_id:
             return 0, 0
-        return int(self.indptr[term_id]), int(self.indptr[term_id + 1])
+        return int(self.indptr[at]), int(self.indptr[at + 1])
 
     def kept(self, live: np.ndarray, first_doc: int) -> TermMajor:
         """The counts of the ``live`` documents, renumbered in order from ``first_doc``."""
         keep = live[self.docs]
         number = np.cumsum(live, dtype=np.int64) - 1 + first_doc
-        terms = np.repeat(np.arange(self.n_terms), np.diff(self.indptr))[keep]
-        indptr = np.zeros(self.n_terms + 1, np.int64)
-        np.cumsum(np.bincount(terms, minlength=self.n_terms), out=indptr[1:])
+        n_terms = int(self.terms[-1]) + 1 if len(self.terms) else 0
+        terms = np.repeat(self.terms, np.diff(self.indptr))[keep]
+        indptr = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(np.bincount(terms, minlength=n_terms), out=indptr[1:])
         return TermMajor(indptr, number[self.docs[keep]].astype(np.int32), self.tf[keep])
 
 
@@ -178,9 +182,10 @@ class Postings:
         offsets = np.zeros(len(self.segments) + 1, np.int64)
         np.cumsum([s.n_docs for s in self.segments], out=offsets[1:])
         object.__setattr__(self, "offsets", offsets)
-        df = np.zeros(max((s.n_terms for s in self.segments), default=0), np.int64)
+        df = np.zeros(max((int(s.terms[-1]) + 1 for s in self.segments if len(s.terms)),
+                          default=0), np.int64)
         for segment in self.segments:
-            df[: segment.n_terms] += np.diff(segment.indptr)
+            df[segment.terms] += np.diff(segment.indptr)
         object.__setattr__(self, "_df", df)
 
     @classmethod

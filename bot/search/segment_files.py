@@ -32,7 +32,7 @@ from bot.search.segment import Segment, Terms
 from bot.storage.atomic import replace_file
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 LIST = "segments.json"
 TERMS = "terms.txt"
 META = "meta.json"
@@ -40,7 +40,7 @@ LOCK_TIMEOUT_S = 600  # a writer waits this long for another's segment (a bulk l
 _ARRAYS = ("sent_article", "sent_start", "sent_end", "sent_question", "article_first",
            "stories")
 _POSTINGS = ("sentences", "articles")
-_POSTING_ARRAYS = ("indptr", "docs", "tf", "weights", "lengths")
+_POSTING_ARRAYS = ("terms", "indptr", "docs", "tf", "weights", "lengths")
 
 Named = list[tuple[str, Segment]]  # segments in index order, with their directory names
 

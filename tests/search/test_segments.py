@@ -187,3 +187,17 @@ def test_no_segment_grows_past_the_cap(tmp_path, monkeypatch):
     serving = load(db, records[25:])  # 5 + 6 would pass the cap: no merge
     assert [s.n_articles for s in serving.index().segments] == [10, 10, 5, 6]
     assert_as_one_index(serving)
+
+
+def test_a_one_article_segment_holds_rows_for_its_own_terms_only(tmp_path):
+    """Not one per term of the archive: adding an article writes kilobytes, not megabytes."""
+    db = tmp_path / "db.json"
+    records = list(generate(41, seed=28))
+    load(db, records[:40])
+    index = load(db, records[40:]).index()
+    big, small = index.segments
+    assert len(small.sentences.terms) < len(big.sentences.terms) / 4
+    assert small.sentences.terms[-1] >= big.sentences.terms[-1]  # new terms, ids after
+    sizes = sorted(sum(f.stat().st_size for f in d.iterdir())
+                   for d in (tmp_path / "db.json.index").glob("seg-*"))
+    assert len(sizes) == 2 and sizes[0] < 64_000 < sizes[1]
