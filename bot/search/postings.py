@@ -169,6 +169,20 @@ class Postings:
                 slots[candidates] = -1
         return candidates, totals.astype(np.float32)
 
+    def score_within(self, term_weights: dict[int, float], docs: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Like ``score``, but only over the sorted ``docs`` (a few known documents): those
+        matching some term, with their summed weighted scores. Each term's postings are
+        searched for them, none read in full."""
+        totals = np.zeros(len(docs), np.float32)
+        for term, weight in term_weights.items():
+            term_docs, term_weights_ = self._slice(term)
+            if len(term_docs):
+                at, found = locate(term_docs, docs)
+                totals[found] += term_weights_[at[found]] * np.float32(weight)
+        matched = totals > 0
+        return docs[matched], totals[matched]
+
     def _slice(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.indptr[term_id], self.indptr[term_id + 1]
         return self.docs[lo:hi], self.weights[lo:hi]

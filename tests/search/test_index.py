@@ -55,6 +55,27 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
 
 
+def test_scoring_within_given_documents_sums_every_term_over_those_alone():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n_docs, n_terms = int(rng.integers(1, 300)), int(rng.integers(1, 20))
+        counts = sparse.random(n_docs, n_terms, rng.uniform(0.02, 0.5), format="csr",
+                               dtype=np.float32, random_state=rng)
+        counts.data[:] = rng.integers(1, 4, len(counts.data))
+        lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
+        postings = Postings.from_parts([TermMajor.of(counts, 0)], n_terms, lengths, Bm25())
+        weights = {int(t): float(rng.uniform(0.2, 2)) for t in rng.integers(0, n_terms, 5)}
+        within = np.unique(rng.integers(0, n_docs, int(rng.integers(1, n_docs + 1))))
+        docs, sums = postings.score_within(weights, within)
+        dense = np.zeros(counts.shape, np.float64)
+        for term in range(n_terms):
+            term_docs, w = postings._slice(term)
+            dense[term_docs, term] = w
+        want = sum(dense[within, t] * w for t, w in weights.items())
+        np.testing.assert_array_equal(docs, within[want > 0])
+        np.testing.assert_allclose(sums, want[want > 0], rtol=1e-5)
+
+
 def assert_same_index(got, want) -> None:
     for name in ("sent_article", "sent_start", "sent_end", "article_first", "article_story",
                  "article_day", "sent_question"):
