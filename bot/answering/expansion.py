@@ -33,11 +33,13 @@ def expanded(query: Query, index: Index, articles: tuple[np.ndarray, np.ndarray]
             term_id = index.term_ids.get(term)
             if term_id is not None and term_id not in query.term_weights:
                 held[term_id] += 1
-    ranked = sorted(
-        ((count * postings.idf(term_id), term_id) for term_id, count in held.items()
-         if postings.df(term_id) >= 2),
-        reverse=True,
-    )
+    term_ids = np.fromiter(held.keys(), np.int64, len(held))
+    counts = np.fromiter(held.values(), np.float64, len(held))
+    df = (postings.indptr[term_ids + 1] - postings.indptr[term_ids]).astype(np.float64)
+    idf = np.log1p((postings.n_docs - df + 0.5) / (df + 0.5))  # as ``Postings.idf``, at once
+    shared = df >= 2
+    term_ids, score = term_ids[shared], (counts * idf)[shared]
+    best = np.lexsort((term_ids, score))[::-1][:EXPANSION_TERMS]  # ties: the later term id
     weights = dict(query.term_weights)
-    weights.update((term_id, EXPANSION_WEIGHT) for _score, term_id in ranked[:EXPANSION_TERMS])
+    weights.update((int(term_id), EXPANSION_WEIGHT) for term_id in term_ids[best])
     return replace(query, term_weights=weights)
