@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from bot.answering.query import Query
-from bot.search.analysis import terms
+from bot.search.analysis import is_stopword, stem, words
 from bot.search.index import Index
 
 FEEDBACK_ARTICLES = 3  # the best-matching articles whose words expand the question
@@ -29,10 +29,9 @@ def expanded(query: Query, index: Index, articles: tuple[np.ndarray, np.ndarray]
     held: Counter[int] = Counter()
     for article in docs[np.argsort(-scores, kind="stable")[:FEEDBACK_ARTICLES]].tolist():
         found = index.articles[article]
-        for term in set(terms(f"{found.title} {found.text}")):
-            term_id = index.term_ids.get(term)
-            if term_id is not None and term_id not in query.term_weights:
-                held[term_id] += 1
+        distinct = set(words(f"{found.title} {found.text}"))  # each word stemmed once
+        in_article = {index.term_ids.get(stem(word)) for word in distinct if not is_stopword(word)}
+        held.update(in_article.difference(query.term_weights, (None,)))
     term_ids = np.fromiter(held.keys(), np.int64, len(held))
     counts = np.fromiter(held.values(), np.float64, len(held))
     df = (postings.indptr[term_ids + 1] - postings.indptr[term_ids]).astype(np.float64)
