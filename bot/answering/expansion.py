@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from bot.answering.query import Query
-from bot.search.analysis import terms
+from bot.search.analysis import is_stopword, stem, words
 from bot.search.index import Index
 
 FEEDBACK_ARTICLES = 3  # the best-matching articles whose words expand the question
@@ -29,15 +29,16 @@ def expanded(query: Query, index: Index, articles: tuple[np.ndarray, np.ndarray]
     held: Counter[int] = Counter()
     for article in docs[np.argsort(-scores, kind="stable")[:FEEDBACK_ARTICLES]].tolist():
         found = index.articles[article]
-        for term in set(terms(f"{found.title} {found.text}")):
-            term_id = index.term_ids.get(term)
-            if term_id is not None and term_id not in query.term_weights:
-                held[term_id] += 1
-    ranked = sorted(
-        ((count * postings.idf(term_id), term_id) for term_id, count in held.items()
-         if postings.df(term_id) >= 2),
-        reverse=True,
-    )
+        distinct = set(words(f"{found.title} {found.text}"))  # each word stemmed once
+        in_article = {index.term_ids.get(stem(word)) for word in distinct if not is_stopword(word)}
+        held.update(in_article.difference(query.term_weights, (None,)))
+    term_ids = np.fromiter(held.keys(), np.int64, len(held))
+    counts = np.fromiter(held.values(), np.float64, len(held))
+    df = postings.dfs(term_ids).astype(np.float64)
+    idf = np.log1p((postings.seen() - df + 0.5) / (df + 0.5))  # as ``Postings.idf``, at once
+    shared = df >= 2
+    term_ids, score = term_ids[shared], (counts * idf)[shared]
+    best = np.lexsort((term_ids, score))[::-1][:EXPANSION_TERMS]  # ties: the later term id
     weights = dict(query.term_weights)
-    weights.update((term_id, EXPANSION_WEIGHT) for _score, term_id in ranked[:EXPANSION_TERMS])
+    weights.update((int(term_id), EXPANSION_WEIGHT) for term_id in term_ids[best])
     return replace(query, term_weights=weights)
