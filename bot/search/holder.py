@@ -101,7 +101,8 @@ class IndexHolder:
         return current
 
     def _assembled(self, articles: Articles, save: bool) -> Index:
-        index = assemble([s for _n, s in self._segments], articles, self._terms)
+        new = [n for n, (name, _s) in enumerate(self._segments) if name is None]
+        index = assemble([s for _n, s in self._segments], articles, self._terms, new)
         # Keep the weights assemble baked (on disk they stay as built: derived data).
         self._segments = [(name, new) for (name, _s), new in
                           zip(self._segments, index.segments, strict=True)]

@@ -10,7 +10,7 @@ are kept as offsets into their article's text, so each text is held once. Querie
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,10 +115,13 @@ def build_index(articles: Articles, part_articles: int = PART_ARTICLES, workers:
     return assemble([build_segment(articles, terms, part_articles, workers)], articles, terms)
 
 
-def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Index:
+def assemble(
+    segments: Sequence[Segment], store: Articles, terms: Terms, bake: Collection[int] = ()
+) -> Index:
     """The index of ``segments`` for the store's articles ``store``: each segment article
     the store holds (same library, id and fingerprint) is live, the rest dead. Weights are
-    baked for the live average lengths where they were not."""
+    baked for the live average lengths in small segments and those numbered in ``bake``
+    (new ones, before they are saved)."""
     where = {key: n for n, key in enumerate(store.keys())}
     numbers = np.fromiter(
         (where.pop(key, -1) for segment in segments for key in segment.keys), np.int64,
@@ -131,8 +134,8 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
     sentence_avg = combined_avg([s.sentences for s in segments], sentence_live)
     article_avg = combined_avg([s.articles for s in segments], live)
     segments = tuple(
-        s if s.n_articles > BAKED_WHEN_ASSEMBLED else s.baked(sentence_avg, article_avg)
-        for s in segments
+        s.baked(sentence_avg, article_avg) if s.n_articles <= BAKED_WHEN_ASSEMBLED or n in bake
+        else s for n, s in enumerate(segments)
     )
     sentence_counts = [len(s.sent_article) for s in segments]
     sentence_offsets = np.r_[0, np.cumsum(sentence_counts)].astype(np.int64)

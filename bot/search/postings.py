@@ -200,19 +200,39 @@ class Postings:
     def _spans(self, spans: np.ndarray | None) -> np.ndarray | None:
         return self.live if spans is None else spans
 
-    def pieces(self, term_id: int, spans: np.ndarray | None = None) -> list[Piece]:
-        """The term's postings within ``spans`` (the live documents for None)."""
+    def cut(self, spans: np.ndarray | None = None) -> list[np.ndarray | None]:
+        """``spans`` (the live documents' for None) as each segment's own ranges, flat
+        (start, stop, start, stop...): None for all of its documents, empty for none."""
         spans = self._spans(spans)
-        found = []
+        if spans is None:
+            return [None] * len(self.segments)
+        cuts: list[np.ndarray | None] = []
         for number, segment in enumerate(self.segments):
+            local = np.clip(spans - self.offsets[number], 0, segment.n_docs)
+            local = local[local[:, 1] > local[:, 0]]
+            whole = len(local) == 1 and local[0, 0] == 0 and local[0, 1] == segment.n_docs
+            cuts.append(None if whole else local.ravel())
+        return cuts
+
+    def pieces(
+        self, term_id: int, spans: np.ndarray | None = None,
+        cuts: list[np.ndarray | None] | None = None,
+    ) -> list[Piece]:
+        """The term's postings within ``spans`` (the live documents for None; ``cuts``:
+        the same as ``cut`` gives them, to reuse)."""
+        found = []
+        for number, (segment, local) in enumerate(
+            zip(self.segments, cuts if cuts is not None else self.cut(spans), strict=True)
+        ):
+            if local is not None and not len(local):
+                continue
             lo, hi = segment.row(term_id)
             if lo == hi:
                 continue
             docs = segment.docs[lo:hi]
-            if spans is None:
+            if local is None:
                 found.append(Piece(number, lo, hi, docs))
                 continue
-            local = np.clip(spans - self.offsets[number], 0, segment.n_docs).ravel()
             bounds = np.searchsorted(docs, local).reshape(-1, 2)
             found.extend(Piece(number, lo + a, lo + b, docs[a:b])
                          for a, b in bounds.tolist() if b > a)
@@ -279,7 +299,8 @@ class Postings:
         list are read, and rarity is counted within them: the scores are those of an index
         of those documents alone (but for the average length, the whole index's).
         """
-        rows = {t: self.pieces(t, spans) for t in term_weights}
+        cuts = self.cut(spans)
+        rows = {t: self.pieces(t, cuts=cuts) for t in term_weights}
         df = {t: sum(p.hi - p.lo for p in row) for t, row in rows.items()}
         seen = self.seen(spans)
         weight = {t: w * _idf(seen, df[t]) for t, w in term_weights.items() if df[t]}
@@ -320,8 +341,9 @@ class Postings:
         totals = np.zeros(len(docs), np.float32)
         bounds = np.searchsorted(docs, self.offsets)
         seen = self.seen(spans)
+        cuts = self.cut(spans)
         for term, weight in term_weights.items():
-            pieces = self.pieces(term, spans)
+            pieces = self.pieces(term, cuts=cuts)
             df = sum(p.hi - p.lo for p in pieces)
             if not df:
                 continue
