@@ -56,6 +56,9 @@ class BlobTexts:
     def holds(self, doc_id: str) -> bool:
         return doc_id in self._spans
 
+    def ids(self) -> set[str]:
+        return set(self._spans)
+
     def text(self, doc_id: str, mapped: bool = True) -> str:
         at, length = self._spans[doc_id]
         return orjson.loads(self._map[at : at + length] if mapped else self.json(doc_id))
@@ -64,6 +67,29 @@ class BlobTexts:
         """The text as a JSON string, read with pread."""
         at, length = self._spans[doc_id]
         return os.pread(self._file.fileno(), length, at)
+
+
+class Texts:
+    """Where the texts of documents held without one are: the log's spans first (newer),
+    then the snapshot's blob."""
+
+    def __init__(self, *sources: BlobTexts | None) -> None:
+        self._sources = tuple(source for source in sources if source is not None)
+
+    def _source(self, doc_id: str) -> BlobTexts:
+        for source in self._sources:
+            if source.holds(doc_id):
+                return source
+        raise KeyError(doc_id)
+
+    def holds(self, doc_id: str) -> bool:
+        return any(source.holds(doc_id) for source in self._sources)
+
+    def text(self, doc_id: str, mapped: bool = True) -> str:
+        return self._source(doc_id).text(doc_id, mapped)
+
+    def json(self, doc_id: str) -> bytes:
+        return self._source(doc_id).json(doc_id)
 
 
 def without_text(doc: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +143,7 @@ def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
 def article_from_doc(
     doc_id: str,
     doc: dict[str, Any],
-    texts: BlobTexts | None,
+    texts: Texts | None,
     fields: Header | None = None,
     mapped: bool = True,
 ) -> Article:
@@ -135,7 +161,7 @@ class Articles(Sequence[Article]):
     """Articles in the order they were added. ``docs`` are (document id, TinyDB document)
     pairs; a document without a text has it in ``texts``."""
 
-    def __init__(self, docs: list[tuple[str, dict[str, Any]]], texts: BlobTexts | None) -> None:
+    def __init__(self, docs: list[tuple[str, dict[str, Any]]], texts: Texts | None) -> None:
         self._docs = docs
         self._texts = texts
         self._built = functools.lru_cache(maxsize=BUILT_CACHE)(self._build)

@@ -29,7 +29,7 @@ import orjson
 
 from bot.storage import table_reader as jsonstream
 from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file, signature_of
-from bot.storage.documents import TEXT, BlobTexts, without_text
+from bot.storage.documents import TEXT, BlobTexts, Texts, without_text
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # 2: texts as JSON strings
@@ -116,7 +116,7 @@ def write(
     tables: dict[str, Any],
     table: str,
     previous: Snapshot | None,
-    texts: BlobTexts | None,
+    texts: Texts | None,
 ) -> Snapshot:
     """Snapshot ``tables`` (the file with ``signature``), appending to ``previous``'s blob
     the texts it lacks (a document without one has it in ``texts``). Raises OSError; the
@@ -180,7 +180,7 @@ def append_texts(
     tables: dict[str, Any],
     table: str,
     previous: Snapshot | None,
-    texts: BlobTexts | None,
+    texts: Texts | None,
     sync: bool = True,
 ) -> Snapshot:
     """Append to ``previous``'s blob (or a fresh one) the texts of ``table``'s documents

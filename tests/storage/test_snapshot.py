@@ -18,6 +18,8 @@ import pytest
 from bench.gen_corpus import generate
 from bot.engine import Engine
 from bot.models import LoadReport
+from bot.storage import json_storage
+from bot.storage.changelog import log_path
 from bot.storage.documents import article_to_doc
 from bot.storage.snapshot import META, snapshot_path
 from bot.storage.store import ArticleStore
@@ -36,11 +38,20 @@ def blob_of(db: Path) -> Path:
     return snapshot_path(db) / meta["blob"]
 
 
+@pytest.fixture
+def rewrite_every_write(monkeypatch):
+    """Every write rewrites the file (and so the snapshot) instead of appending to its log."""
+    monkeypatch.setattr(json_storage, "COMPACT_MIN", 0)
+    monkeypatch.setattr(json_storage, "COMPACT_RATIO", 0)
+
+
 def parsed(db: Path) -> list:
-    """The articles as the JSON file holds them, read without any snapshot."""
+    """The articles as the JSON file and its log hold them, read without any snapshot."""
     copy = db.parent / "parsed" / db.name
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(db, copy)
+    if log_path(db).exists():
+        shutil.copyfile(log_path(db), log_path(copy))
     articles = list(ArticleStore(copy).articles())
     shutil.rmtree(copy.parent)
     return articles
@@ -133,7 +144,9 @@ def test_a_damaged_or_stale_snapshot_is_not_used_and_is_repaired(tmp_path, damag
     assert tuple(repaired["signature"])[1] == db.stat().st_size
 
 
-def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(tmp_path):
+def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(
+    tmp_path, rewrite_every_write
+):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
     store.save([article(n) for n in range(1, 6)], LoadReport())
@@ -153,7 +166,9 @@ def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(tmp_path)
     assert json.loads(db.read_text())["articles"]["6"]["id"] == "id0007"
 
 
-def test_a_blob_mostly_of_replaced_texts_is_rewritten_and_the_old_one_deleted(tmp_path):
+def test_a_blob_mostly_of_replaced_texts_is_rewritten_and_the_old_one_deleted(
+    tmp_path, rewrite_every_write
+):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
     long = "word " * 300_000  # 1.5 MB: dead text soon outweighs the slack
@@ -177,7 +192,9 @@ def test_an_unwritable_snapshot_costs_nothing_but_speed(tmp_path):
     assert list(ArticleStore(db).articles()) == [article(1)]
 
 
-def test_texts_stay_on_disk_and_a_write_does_not_read_them_all_into_memory(tmp_path):
+def test_texts_stay_on_disk_and_a_write_does_not_read_them_all_into_memory(
+    tmp_path, rewrite_every_write
+):
     db = tmp_path / "db.json"
     texts_mb = 45
     def big(n: int) -> str:  # ~0.3 MB
