@@ -3,17 +3,23 @@
 Rewriting a 1 GB TinyDB file to add one article wrote 1.8 GB at 100,000 articles. Instead
 a write appends one record (the documents it adds, replaces or removes, and their texts)
 and fsyncs it; the storage rewrites the JSON file only when the log has grown as large as
-it (bot/storage/atomic.py), then starts a fresh log.
+it (bot/storage/json_storage.py), then starts a fresh log.
 
 A log names the JSON file it continues in its first record: a generation, a random name
 that each rewrite of the file stores in it (table ``_log``), so a log left over from before
 a rewrite (a crash between the rename of the new file and the log's replacement) is
 ignored, as that file already holds its changes, while a copy of both files elsewhere (a
 backup) still reads whole.
-Each record carries its length and a CRC-32; a torn last record (a writer killed while
-appending) ends the log, and the next writer cuts it off before appending. Texts sit in a
-record as JSON strings after its fields, so a reader maps them from the log as it does
-from the snapshot's blob, without holding them.
+
+A record is a header, the texts (each a JSON string, so a reader maps them from the log as
+it does from the snapshot's blob), then the fields: the documents without their texts and
+each text's span and CRC-32. The texts are written one at a time as they are encoded (a
+bulk load's batch is never held twice), the fields after them; the header, which alone
+makes the record visible, is written last, after the rest is fsynced, and fsynced in turn.
+So a writer killed at any moment leaves a header of zeros (the log ends there), and a
+reader catching up reads only headers and fields: the texts' CRCs are checked when a text
+is read (bot/storage/documents.py), not every start. The next writer cuts off a torn record
+before appending.
 """
 
 from __future__ import annotations
@@ -23,18 +29,21 @@ import os
 import struct
 import uuid
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from bot.storage.atomic import fsync_dir, replace_file
+from bot.storage.documents import Span
 
 GENERATION_TABLE = "_log"  # in the JSON file: {"1": {"generation": ...}}
-HEADER = struct.Struct("<QQI")  # fields' length, texts' length, CRC-32 of both
+HEADER = struct.Struct("<QQI")  # texts' length, fields' length, CRC-32 of the fields
+UNWRITTEN = bytes(HEADER.size)  # a record being written: no fields yet, so no record
 Changes = dict[str, dict[str, Any]]  # table -> document id -> document, or None: removed
-READ_CHUNK = 1 << 20
+WRITE_BUFFER = 1 << 20
 
 
 def log_path(db_path: Path) -> Path:
@@ -44,10 +53,10 @@ def log_path(db_path: Path) -> Path:
 @dataclass(frozen=True, slots=True)
 class Record:
     """One write: ``tables``' changes, and where in the log file the texts of documents
-    of the detached table are (offset, length), each a JSON string."""
+    of the detached table are."""
 
     tables: Changes
-    texts: dict[str, tuple[int, int]]
+    texts: dict[str, Span]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +65,6 @@ class Position:
 
     inode: int
     end: int
-
-
-def encode(
-    tables: Changes, texts: dict[str, bytes]
-) -> tuple[bytes, list[bytes], dict[str, tuple[int, int]]]:
-    """A record's header and fields, its texts, and their spans counted from the first."""
-    spans, at = {}, 0
-    for doc_id, text in texts.items():
-        spans[doc_id] = (at, len(text))
-        at += len(text)
-    fields = orjson.dumps({"tables": tables, "texts": spans})
-    crc = zlib.crc32(fields)
-    for text in texts.values():
-        crc = zlib.crc32(text, crc)
-    head = HEADER.pack(len(fields), at, crc) + fields
-    return head, list(texts.values()), spans
 
 
 def generation_of(tables: dict[str, Any]) -> str | None:
@@ -86,40 +79,63 @@ def new_generation(tables: dict[str, Any]) -> str:
     return generation
 
 
+def _header(texts_size: int, fields: bytes) -> bytes:
+    return HEADER.pack(texts_size, len(fields), zlib.crc32(fields))
+
+
 def start(path: Path, base: str, mode: int) -> Position:
     """A fresh log continuing the JSON file of generation ``base``, swapped in whole."""
     first = orjson.dumps({"base": base})
-    head = HEADER.pack(len(first), 0, zlib.crc32(first)) + first
-    replace_file(path, [head], mode)
+    replace_file(path, [_header(0, first), first], mode)
     fsync_dir(path.parent)
-    return Position(os.stat(path).st_ino, len(head))
+    return Position(os.stat(path).st_ino, HEADER.size + len(first))
 
 
-def append(path: Path, at: Position, head: bytes, texts: list[bytes]) -> tuple[Position, int]:
-    """Append a record (from ``encode``) at ``at.end``, cutting off whatever follows it (a
-    torn record), and fsync it: the record's new position and where its texts begin."""
+def append(
+    path: Path, at: Position, tables: Changes, texts: Iterable[tuple[str, bytes]]
+) -> tuple[Position, dict[str, Span]]:
+    """Append a record of ``tables`` and ``texts`` (document id, text as a JSON string,
+    each encoded when asked for) at ``at.end``, cutting off whatever follows it (a torn
+    record): the log's new end and the texts' spans in it."""
     fd = os.open(path, os.O_WRONLY)
     try:
         if os.fstat(fd).st_ino != at.inode:
             raise OSError(f"the log {path} was replaced meanwhile")
         os.ftruncate(fd, at.end)
         os.lseek(fd, at.end, os.SEEK_SET)
-        end = at.end
         try:
-            for chunk in (head, *texts):
-                end += os.write(fd, chunk)
-            os.fsync(fd)
-        except OSError:
-            _cut(fd, at.end)  # the record was not written: readers must not see it
+            end, spans = _write_record(fd, at.end, tables, texts)
+        except BaseException:
+            _cut(fd, at.end)
             raise
     finally:
         os.close(fd)
-    return Position(at.inode, end), at.end + len(head)
+    return Position(at.inode, end), spans
+
+
+def _write_record(
+    fd: int, start_at: int, tables: Changes, texts: Iterable[tuple[str, bytes]]
+) -> tuple[int, dict[str, Span]]:
+    spans: dict[str, Span] = {}
+    with open(fd, "wb", buffering=WRITE_BUFFER, closefd=False) as out:
+        out.write(UNWRITTEN)
+        at = start_at + HEADER.size
+        for doc_id, text in texts:
+            out.write(text)
+            spans[doc_id] = (at, len(text), zlib.crc32(text))
+            at += len(text)
+        texts_size = at - start_at - HEADER.size
+        fields = orjson.dumps({"tables": tables, "texts": spans})
+        out.write(fields)
+    os.fsync(fd)
+    os.pwrite(fd, _header(texts_size, fields), start_at)
+    os.fsync(fd)
+    return at + len(fields), spans
 
 
 def _cut(fd: int, end: int) -> None:
-    """Best effort: a record whose write failed must not look committed to a reader (a
-    disk that refuses even this keeps it: written, if perhaps not durable)."""
+    """Best effort, for tidiness: a record whose write failed is invisible anyway (its
+    header is zeros, or not durable), and the next writer cuts it off."""
     with contextlib.suppress(OSError):
         os.ftruncate(fd, end)
 
@@ -131,7 +147,7 @@ def read(
     continue ``base``); None when there is no log, or it continues another file, or it is
     not the file ``since`` read."""
     try:
-        file = path.open("rb", buffering=0)
+        file = path.open("rb")
     except FileNotFoundError:
         return None
     with file:
@@ -139,43 +155,35 @@ def read(
         if since is not None and since.inode != inode:
             return None
         at = since.end if since else 0
-        file.seek(at)
         if since is None:  # the first record names the base only
             first = _next(file, at)
             if first is None or first[0].get("base") != base:
                 return None  # another file's log, or one being started
-            at = first[2]
+            at = first[1]
         records = []
         while (found := _next(file, at)) is not None:
-            fields, texts_at, at = found
-            spans = {k: (texts_at + rel, n) for k, (rel, n) in fields["texts"].items()}
+            fields, at = found
+            spans = {doc_id: (a, n, crc) for doc_id, (a, n, crc) in fields["texts"].items()}
             records.append(Record(fields["tables"], spans))
     return records, Position(inode, at)
 
 
-def _next(file: Any, at: int) -> tuple[dict, int, int] | None:
-    """The record at ``at``: (its fields, where its texts begin, where it ends); None at
-    the end of the log or at a torn or damaged record."""
+def _next(file: BinaryIO, at: int) -> tuple[dict, int] | None:
+    """The fields of the record at ``at`` and where it ends; None at the end of the log or
+    at a record not (yet, or not wholly) written."""
+    file.seek(at)
     head = file.read(HEADER.size)
     if len(head) < HEADER.size:
         return None
-    fields_size, texts_size, crc = HEADER.unpack(head)
-    fields = file.read(fields_size)
-    if len(fields) < fields_size:
+    texts_size, fields_size, crc = HEADER.unpack(head)
+    if not fields_size:
         return None
-    check = zlib.crc32(fields)
-    left = texts_size
-    while left:
-        chunk = file.read(min(left, READ_CHUNK))
-        if not chunk:
-            return None
-        check = zlib.crc32(chunk, check)
-        left -= len(chunk)
-    if check != crc:
+    file.seek(at + HEADER.size + texts_size)
+    fields = file.read(fields_size)
+    if len(fields) < fields_size or zlib.crc32(fields) != crc:
         return None
     try:
         decoded = orjson.loads(fields)
     except ValueError:
         return None
-    texts_at = at + HEADER.size + fields_size
-    return decoded, texts_at, texts_at + texts_size
+    return decoded, at + HEADER.size + texts_size + fields_size

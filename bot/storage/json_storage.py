@@ -41,7 +41,7 @@ from bot.storage.atomic import (
     replace_file,
     signature_of,
 )
-from bot.storage.documents import TEXT, BlobTexts, Texts, without_text
+from bot.storage.documents import TEXT, BlobTexts, Span, Texts, without_text
 
 COMPACT_MIN = 64 << 20  # log bytes below which the JSON file is never rewritten
 COMPACT_RATIO = 1.0  # the log is compacted once it outgrows this many times the file
@@ -61,7 +61,7 @@ class LoggedJSONStorage(Storage):
         self.signature: FileSignature | None = None  # of the JSON file as read
         self._generation: str | None = None  # the file's, which its log names
         self._log: changelog.Position | None = None
-        self._log_spans: dict[str, tuple[int, int]] = {}  # texts in the current log
+        self._log_spans: dict[str, Span] = {}  # texts in the current log
         self._retired: list[BlobTexts] = []  # texts in logs compacted since the snapshot
         self._blob: BlobTexts | None = None
         self._committed: dict[str, dict[str, Any]] = {}  # what the file and log hold
@@ -188,34 +188,30 @@ class LoggedJSONStorage(Storage):
     def flush(self) -> None:
         """Write what changed since the last flush.
 
-        On failure the files on disk hold what they held (a torn record at the log's end
-        is cut off by the next write) and ``StorageError`` is raised; the unwritten change
-        stays in memory until ``reload()``.
+        On failure the files on disk hold what they held (a record half appended is
+        invisible, and cut off by the next write) and ``StorageError`` is raised; the
+        unwritten change stays in memory until ``reload()``.
         """
         if not self._dirty or self._data is None:
             return
-        changes, texts = self._changes()
+        changes = self._changes()
         try:
             if changes:
-                head, chunks, spans = changelog.encode(changes, texts)
                 logged = self._log.end if self._log else 0
-                size = len(head) + sum(map(len, chunks))
                 limit = max(COMPACT_MIN, COMPACT_RATIO * self.signature[1]) if (
                     self.signature and self._generation  # a file of before logs: rewrite it
                 ) else 0
-                if logged + size > limit:
+                if logged >= limit:  # the log has outgrown the file: this write rewrites it
                     self._compact()
                 else:
-                    self._append(changes, head, chunks, spans)
+                    self._append(changes)
         except OSError as exc:
             raise StorageError("write", self.path, exc) from exc
         self._dirty = False
 
-    def _changes(self) -> tuple[changelog.Changes, dict[str, bytes]]:
-        """Documents changed since the last write (None: removed), the detached table's
-        without their texts, which come apart as JSON strings."""
+    def _changes(self) -> changelog.Changes:
+        """Documents changed since the last write (None: removed)."""
         changes: changelog.Changes = {}
-        texts: dict[str, bytes] = {}
         for name in self._data.keys() | self._committed.keys():  # type: ignore[union-attr]
             now = self._data.get(name, {})  # type: ignore[union-attr]
             before = self._committed.get(name, {})
@@ -225,29 +221,31 @@ class LoggedJSONStorage(Storage):
                 if (before.get(doc_id) is not doc if detached else before.get(doc_id) != doc)
             }
             changed.update((doc_id, None) for doc_id in before.keys() - now.keys())
-            if detached:
-                for doc_id, doc in changed.items():
-                    if doc is not None:
-                        texts[doc_id] = (
-                            orjson.dumps(doc[TEXT]) if TEXT in doc else self.texts.json(doc_id)
-                        )
-                        changed[doc_id] = without_text(doc)
             if changed:
                 changes[name] = changed
-        return changes, texts
+        return changes
 
-    def _append(
-        self,
-        changes: changelog.Changes,
-        head: bytes,
-        chunks: list[bytes],
-        spans: dict[str, tuple[int, int]],
-    ) -> None:
+    def _texts_of(self, docs: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+        """The texts of the detached table's changed documents as JSON strings, each
+        encoded only when the log is about to write it (a batch's are never all held)."""
+        for doc_id, doc in docs.items():
+            if doc is not None:
+                yield doc_id, orjson.dumps(doc[TEXT]) if TEXT in doc else self.texts.json(doc_id)
+
+    def _append(self, changes: changelog.Changes) -> None:
         if self._log is None:
             self._log = changelog.start(self.log_path, self._generation, mode_of(self.path))  # type: ignore[arg-type]
-        self._log, texts_at = changelog.append(self.log_path, self._log, head, chunks)
-        self._apply(changes)  # documents without their texts, which are on disk now
-        self._log_spans.update((k, (texts_at + at, n)) for k, (at, n) in spans.items())
+        detached = changes.get(self.detached_table, {})
+        fields = {
+            name: {i: d and without_text(d) for i, d in docs.items()}
+            if name == self.detached_table else docs
+            for name, docs in changes.items()
+        }
+        self._log, spans = changelog.append(
+            self.log_path, self._log, fields, self._texts_of(detached)
+        )
+        self._apply(fields)  # documents without their texts, which are on disk now
+        self._log_spans.update(spans)
         self._set_texts()
 
     def _compact(self) -> None:

@@ -7,9 +7,12 @@ import json
 import shutil
 from dataclasses import replace
 
+import pytest
+
 from bot.models import LoadReport
 from bot.storage import json_storage
-from bot.storage.changelog import GENERATION_TABLE, log_path
+from bot.storage.atomic import StorageError
+from bot.storage.changelog import GENERATION_TABLE, UNWRITTEN, log_path
 from bot.storage.store import ArticleStore
 from tests.storage.test_store import article
 
@@ -62,6 +65,9 @@ def test_a_torn_last_record_is_ignored_and_cut_off_by_the_next_write(tmp_path):
     for cut in (5, len(record) // 2, len(record) - 1):  # a writer killed mid-append
         log.write_bytes(whole + record[:cut])
         assert [a.id for a in ArticleStore(db).articles()] == ["id0001", "id0002"]
+    # killed after the texts and fields were written, before the header that shows them
+    log.write_bytes(whole + UNWRITTEN + record[len(UNWRITTEN):])
+    assert [a.id for a in ArticleStore(db).articles()] == ["id0001", "id0002"]
     damaged = bytearray(whole + record)
     damaged[-10] ^= 0xFF  # a whole record whose bytes are not what was written
     log.write_bytes(bytes(damaged))
@@ -129,3 +135,25 @@ def test_a_reader_catches_up_with_appended_records_only(tmp_path):
     with log_path(db).open("ab") as log:  # a record being appended right now
         log.write(b"\x10\x00")
     assert reader.refresh() is False
+
+
+def test_a_damaged_text_in_the_log_is_reported_when_read_never_served(tmp_path):
+    """Catching up reads the records' fields, not their texts: each text's CRC is checked
+    when it is read."""
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(1)], LoadReport())
+    store.save([article(2, text="An unmistakable marker sentence in the second text.")],
+               LoadReport())
+    log = log_path(db)
+    damaged = bytearray(log.read_bytes())
+    damaged[damaged.index(b"unmistakable")] ^= 0x01  # "t" for "u": still valid JSON
+    log.write_bytes(bytes(damaged))
+    reopened = ArticleStore(db)
+    assert [h.id for h in reopened.articles().headers()] == ["id0001", "id0002"]
+    assert reopened.get("id0001") == article(1)
+    with pytest.raises(StorageError) as failure:
+        reopened.get("id0002")
+    message = str(failure.value)
+    assert "\n" not in message and str(log) in message
+    assert "the text of document 2 is not what was written" in message

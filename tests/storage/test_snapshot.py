@@ -18,7 +18,8 @@ import pytest
 from bench.gen_corpus import generate
 from bot.engine import Engine
 from bot.models import LoadReport
-from bot.storage import json_storage
+from bot.storage import json_storage, snapshot
+from bot.storage.atomic import StorageError
 from bot.storage.changelog import log_path
 from bot.storage.documents import article_to_doc
 from bot.storage.snapshot import META, snapshot_path
@@ -142,6 +143,28 @@ def test_a_damaged_or_stale_snapshot_is_not_used_and_is_repaired(tmp_path, damag
     assert [reopened.ask(q) for q in QUESTIONS] == answers
     repaired = orjson.loads((snapshot_path(db) / META).read_bytes())
     assert tuple(repaired["signature"])[1] == db.stat().st_size
+
+
+def test_a_damaged_text_is_reported_when_read_and_the_next_start_repairs_it(
+    tmp_path, monkeypatch
+):
+    """Opening checks only a few texts' CRCs; the others are checked when read."""
+    monkeypatch.setattr(snapshot, "SPOT_CHECKS", 0)
+    db = tmp_path / "db.json"
+    articles = [article(1), article(2, text="An unmistakable marker sentence.")]
+    ArticleStore(db).save(articles, LoadReport())
+    blob = blob_of(db)
+    damaged = bytearray(blob.read_bytes())
+    damaged[damaged.index(b"unmistakable")] ^= 0x01
+    blob.write_bytes(bytes(damaged))
+    reopened = ArticleStore(db)  # from the snapshot
+    assert reopened.get("id0001") == article(1)
+    with pytest.raises(StorageError) as failure:
+        reopened.get("id0002")
+    assert f"{blob}: not a valid database file" in str(failure.value)
+    assert not (snapshot_path(db) / META).exists()  # so the next start rebuilds it
+    assert list(ArticleStore(db).articles()) == articles
+    assert (snapshot_path(db) / META).exists()
 
 
 def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(
