@@ -195,19 +195,32 @@ class LoggedJSONStorage(Storage):
         if not self._dirty or self._data is None:
             return
         changes = self._changes()
+        fields = {  # the changes as the log holds them: the detached table's texts apart
+            name: {i: d and without_text(d) for i, d in docs.items()}
+            if name == self.detached_table else docs
+            for name, docs in changes.items()
+        }
         try:
-            if changes:
-                logged = self._log.end if self._log else 0
-                limit = max(COMPACT_MIN, COMPACT_RATIO * self.signature[1]) if (
-                    self.signature and self._generation  # a file of before logs: rewrite it
-                ) else 0
-                if logged >= limit:  # the log has outgrown the file: this write rewrites it
-                    self._compact()
-                else:
-                    self._append(changes)
+            if changes and self._rewrites(changes, fields):
+                self._compact()
+            elif changes:
+                self._append(changes, fields)
         except OSError as exc:
             raise StorageError("write", self.path, exc) from exc
         self._dirty = False
+
+    def _rewrites(self, changes: changelog.Changes, fields: changelog.Changes) -> bool:
+        """Whether this write rewrites the file: there is none yet, or one written before
+        logs, or appending these changes would make the log outgrow it. The write that
+        crosses the line pays for the rewrite, so the log at rest stays below it."""
+        if self.signature is None or self._generation is None:
+            return True
+        texts = changes.get(self.detached_table, {}).values()
+        adding = len(orjson.dumps(fields)) + sum(  # about: texts counted in characters
+            len(doc[TEXT]) for doc in texts if doc and TEXT in doc
+        )
+        logged = self._log.end if self._log else 0
+        return logged + adding > max(COMPACT_MIN, COMPACT_RATIO * self.signature[1])
 
     def _changes(self) -> changelog.Changes:
         """Documents changed since the last write (None: removed)."""
@@ -232,18 +245,11 @@ class LoggedJSONStorage(Storage):
             if doc is not None:
                 yield doc_id, orjson.dumps(doc[TEXT]) if TEXT in doc else self.texts.json(doc_id)
 
-    def _append(self, changes: changelog.Changes) -> None:
+    def _append(self, changes: changelog.Changes, fields: changelog.Changes) -> None:
         if self._log is None:
             self._log = changelog.start(self.log_path, self._generation, mode_of(self.path))  # type: ignore[arg-type]
-        detached = changes.get(self.detached_table, {})
-        fields = {
-            name: {i: d and without_text(d) for i, d in docs.items()}
-            if name == self.detached_table else docs
-            for name, docs in changes.items()
-        }
-        self._log, spans = changelog.append(
-            self.log_path, self._log, fields, self._texts_of(detached)
-        )
+        texts = self._texts_of(changes.get(self.detached_table, {}))
+        self._log, spans = changelog.append(self.log_path, self._log, fields, texts)
         self._apply(fields)  # documents without their texts, which are on disk now
         self._log_spans.update(spans)
         self._set_texts()

@@ -192,6 +192,7 @@ def test_a_bulk_session_appends_and_rewrites_the_file_as_the_log_outgrows_it(
     assert 3 <= len(rewrites) <= 8  # the file grows about twofold between rewrites
     assert all(b - a > a // 3 for a, b in pairwise(rewrites))
     assert all(logs[n] > logs[n - 1] for n in range(1, 64) if n not in rewrites)
+    assert logs[-1] <= db.stat().st_size  # at rest the log is below the file it continues
     assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 65)]
 
 
