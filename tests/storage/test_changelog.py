@@ -9,12 +9,14 @@ from dataclasses import replace
 
 import pytest
 
+from bench.gen_corpus import generate
 from bot.models import LoadReport
 from bot.storage import json_storage
 from bot.storage.atomic import StorageError
 from bot.storage.changelog import GENERATION_TABLE, UNWRITTEN, log_path
 from bot.storage.store import ArticleStore
 from tests.storage.test_store import article
+from tests.support import SAMPLES, newsbot, write_jsonl
 
 
 def file_version(db) -> tuple[int, int]:
@@ -157,3 +159,20 @@ def test_a_damaged_text_in_the_log_is_reported_when_read_never_served(tmp_path):
     message = str(failure.value)
     assert "\n" not in message and str(log) in message
     assert "the text of document 2 is not what was written" in message
+
+
+def test_newsbot_load_of_one_article_appends_and_export_reads_it(tmp_path):
+    """The real commands: the one article goes to the log, the file stays as it was, and
+    `newsbot export` (a fresh process, file and log) writes it with the rest."""
+    db = tmp_path / "db.json"
+    assert newsbot("load", "--no-index", "--db", str(db), str(SAMPLES)).returncode == 0
+    version = file_version(db)
+    one = write_jsonl(tmp_path / "one.jsonl", generate(1, seed=11))
+    loaded = newsbot("load", "--no-index", "--db", str(db), str(one))
+    assert loaded.stdout.startswith("loaded 1,"), loaded.stderr
+    assert file_version(db) == version
+    exported = newsbot("export", "--db", str(db))
+    assert exported.returncode == 0, exported.stderr
+    urls = [json.loads(line)["url"] for line in exported.stdout.splitlines()]
+    assert len(urls) == len(list(SAMPLES.glob("*.txt"))) + 1
+    assert urls[-1] == next(generate(1, seed=11))["url"]
