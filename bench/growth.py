@@ -121,7 +121,7 @@ def main() -> None:
             opens = " ".join(f"{s:.2f}" for s in r["open_s"])
             asks = " ".join(f"{s:.2f}" for s in r["ask_s"])
             print(f"{size:>9} {name:>5} {r['bulk_s']:>7.1f} {opens:>13} {asks:>13} "
-                  f"{r['store_s']:>9.2f} {r['store_mb']:>10.1f} {r['load_s']:>8.2f} "
+                  f"{r['store_s']:>9.2f} {r['store_mb']:>10.2f} {r['load_s']:>8.2f} "
                   f"{r['load_mb']:>9.1f} {'yes' if r['cited'] else 'no':>5}", flush=True)
 
 
