@@ -168,7 +168,7 @@ def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table
         "signature": snapshot.signature,
         "blob": snapshot.blob,
         "blob_bytes": snapshot.blob_bytes,
-                "spans": snapshot.spans,
+        "spans": snapshot.spans,
         "tables": {
             name: {i: without_text(d) for i, d in rows.items()} if name == table else rows
             for name, rows in tables.items()
@@ -186,10 +186,9 @@ def append_texts(
     table: str,
     previous: Snapshot | None,
     texts: Texts | None,
-    sync: bool = True,
 ) -> Snapshot:
     """Append to ``previous``'s blob (or a fresh one) the texts of ``table``'s documents
-    it lacks (fsynced if ``sync``). Readers go on using the ``meta.json`` on disk, which
+    it lacks, fsynced. Readers go on using the ``meta.json`` on disk, which
     names only the blob's bytes before these; until ``write`` names them too, the snapshot
     returned holds texts of no database file yet (``signature``: the file as it was)."""
     path = snapshot_path(db_path)
@@ -204,8 +203,7 @@ def append_texts(
                 text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
                 snapshot.add(blob, doc_id, text)
         blob.flush()
-        if sync:  # of every write to the file, these appends included
-            os.fsync(blob.fileno())
+        os.fsync(blob.fileno())
     return snapshot
 
 
