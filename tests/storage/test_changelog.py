@@ -4,7 +4,12 @@ stale log never shows a state that was not committed."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 
 import pytest
@@ -16,7 +21,7 @@ from bot.storage.atomic import StorageError
 from bot.storage.changelog import GENERATION_TABLE, UNWRITTEN, log_path
 from bot.storage.store import ArticleStore
 from tests.storage.test_store import article
-from tests.support import SAMPLES, newsbot, write_jsonl
+from tests.support import PROJECT_DIR, SAMPLES, newsbot, write_jsonl
 
 
 def file_version(db) -> tuple[int, int]:
@@ -176,3 +181,35 @@ def test_newsbot_load_of_one_article_appends_and_export_reads_it(tmp_path):
     urls = [json.loads(line)["url"] for line in exported.stdout.splitlines()]
     assert len(urls) == len(list(SAMPLES.glob("*.txt"))) + 1
     assert urls[-1] == next(generate(1, seed=11))["url"]
+
+
+WRITER = """
+import sys
+from bot.models import LoadReport
+from bot.storage.store import ArticleStore
+from tests.storage.test_store import article
+store = ArticleStore(sys.argv[1])
+for n in range(1, 100_000):
+    store.save([article(n, text=f"Text {n}. " + "A sentence of the story. " * 200)], LoadReport())
+    print(n, flush=True)  # committed: save() returned
+"""
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.03, 0.2])
+def test_a_writer_killed_between_appends_loses_no_committed_write(tmp_path, delay):
+    """kill -9 of a process appending one article per write: every write it saw return is
+    there, at most the one in flight besides, and the next writer goes on from there."""
+    db = tmp_path / "db.json"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], cwd=PROJECT_DIR,
+                              stdout=subprocess.PIPE, text=True)
+    committed = [int(writer.stdout.readline()) for _ in range(5)]  # under way
+    time.sleep(delay)
+    os.kill(writer.pid, signal.SIGKILL)
+    committed += [int(line) for line in writer.communicate(timeout=30)[0].split()]
+    kept = [int(h.id[2:]) for h in ArticleStore(db).articles().headers()]
+    assert kept[: len(committed)] == committed
+    assert kept == list(range(1, len(kept) + 1)) and len(kept) <= len(committed) + 1
+    ArticleStore(db).save([article(len(kept) + 1)], LoadReport())
+    reopened = ArticleStore(db)
+    assert len(reopened) == len(kept) + 1
+    assert reopened.get(f"id{len(kept):04d}").text.startswith(f"Text {len(kept)}. ")
