@@ -12,18 +12,22 @@ import functools
 import hashlib
 import mmap
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import orjson
 
 from bot.models import Article, Library
+from bot.storage.atomic import StorageError
 
 TEXT = "text"
 LIBRARY = "library"  # absent from shared articles (and from every article of older databases)
 BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
+Span = tuple[int, int, int]  # a text's offset, length and CRC-32 in its file
+T = TypeVar("T", bytes, memoryview)
 
 
 ArticleKey = tuple[Library, str, str]  # (library, id, fingerprint): one version of an article
@@ -45,28 +49,74 @@ class Header(NamedTuple):
 
 class BlobTexts:
     """Texts of documents, read by document id from a file of spans, each a text encoded
-    as a JSON string (so rewriting the database copies them as they are). Memory-mapped
-    for questions (no system call; only the pages of texts read count towards memory);
-    read with pread for full passes, which would otherwise leave every page resident."""
+    as a JSON string (so rewriting the database copies them as they are) with its CRC-32,
+    checked at every read: damage is never served. Memory-mapped for questions (no system
+    call; only the pages of texts read count towards memory); read with pread for full
+    passes, which would otherwise leave every page resident. ``damaged`` is called before
+    a text that fails its check is reported (a ``StorageError``)."""
 
-    def __init__(self, path: Path, spans: dict[str, tuple[int, int]]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        spans: dict[str, Span],
+        damaged: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = path
         self._file = path.open("rb", buffering=0)  # closed when the last reader is gone
         self.size = os.fstat(self._file.fileno()).st_size
         mapping = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
         self._map = memoryview(mapping)  # slices decode in place, without a copy
         self._spans = dict(spans)  # its own: the snapshot's spans change with each write
+        self._damaged = damaged
 
     def holds(self, doc_id: str) -> bool:
         return doc_id in self._spans
 
+    def ids(self) -> set[str]:
+        return set(self._spans)
+
     def text(self, doc_id: str, mapped: bool = True) -> str:
-        at, length = self._spans[doc_id]
-        return orjson.loads(self._map[at : at + length] if mapped else self.json(doc_id))
+        if not mapped:
+            return orjson.loads(self.json(doc_id))
+        at, length, crc = self._spans[doc_id]
+        return orjson.loads(self._checked(doc_id, self._map[at : at + length], crc))
 
     def json(self, doc_id: str) -> bytes:
         """The text as a JSON string, read with pread."""
-        at, length = self._spans[doc_id]
-        return os.pread(self._file.fileno(), length, at)
+        at, length, crc = self._spans[doc_id]
+        return self._checked(doc_id, os.pread(self._file.fileno(), length, at), crc)
+
+    def _checked(self, doc_id: str, text: T, crc: int) -> T:
+        if zlib.crc32(text) == crc:
+            return text
+        if self._damaged is not None:
+            self._damaged()
+        raise StorageError("read", self.path, ValueError(
+            f"the text of document {doc_id} is not what was written"
+        ))
+
+
+class Texts:
+    """Where the texts of documents held without one are: the log's spans first (newer),
+    then the snapshot's blob."""
+
+    def __init__(self, *sources: BlobTexts | None) -> None:
+        self._sources = tuple(source for source in sources if source is not None)
+
+    def _source(self, doc_id: str) -> BlobTexts:
+        for source in self._sources:
+            if source.holds(doc_id):
+                return source
+        raise KeyError(doc_id)
+
+    def holds(self, doc_id: str) -> bool:
+        return any(source.holds(doc_id) for source in self._sources)
+
+    def text(self, doc_id: str, mapped: bool = True) -> str:
+        return self._source(doc_id).text(doc_id, mapped)
+
+    def json(self, doc_id: str) -> bytes:
+        return self._source(doc_id).json(doc_id)
 
 
 def without_text(doc: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +170,7 @@ def article_to_doc(article: Article, fingerprint: str) -> dict[str, Any]:
 def article_from_doc(
     doc_id: str,
     doc: dict[str, Any],
-    texts: BlobTexts | None,
+    texts: Texts | None,
     fields: Header | None = None,
     mapped: bool = True,
 ) -> Article:
@@ -138,7 +188,7 @@ class Articles(Sequence[Article]):
     """Articles in the order they were added. ``docs`` are (document id, TinyDB document)
     pairs; a document without a text has it in ``texts``."""
 
-    def __init__(self, docs: list[tuple[str, dict[str, Any]]], texts: BlobTexts | None) -> None:
+    def __init__(self, docs: list[tuple[str, dict[str, Any]]], texts: Texts | None) -> None:
         self._docs = docs
         self._texts = texts
         self._built = functools.lru_cache(maxsize=BUILT_CACHE)(self._build)

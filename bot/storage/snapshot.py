@@ -7,8 +7,11 @@ copies it as it is), and ``meta.json`` for the rest. It names
 the database file it copies by signature (inode, size, modification time): one that does
 not match the file as it is now is never used, and the store parses the file instead.
 
-Opening reads ``meta.json`` and checks the blob's CRC; texts are read from the blob when
-an article is.
+Opening reads ``meta.json``, checks that the blob holds every span it names and the CRCs
+of a few texts spread over it (a blob overwritten or truncated is never used); each text's
+CRC-32 is checked when it is read (bot/storage/documents.py), not every text at every start:
+that cost a second a gigabyte. A text that fails its check deletes ``meta.json``, so the
+next start rebuilds the snapshot from the database file.
 The blob is append-only: a write appends the texts of new and changed articles and
 replaces ``meta.json`` atomically, so a reader holding an older ``meta.json`` still finds
 every span it names. A fresh blob (first write, or one mostly made of replaced texts)
@@ -22,6 +25,7 @@ import os
 import tempfile
 import zlib
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,43 +33,40 @@ import orjson
 
 from bot.storage import table_reader as jsonstream
 from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file, signature_of
-from bot.storage.documents import TEXT, BlobTexts, without_text
+from bot.storage.documents import TEXT, BlobTexts, Span, Texts, without_text
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 2  # 2: texts as JSON strings
+FORMAT_VERSION = 3  # 2: texts as JSON strings; 3: each with its CRC-32
 META = "meta.json"
 BLOB_PREFIX, BLOB_SUFFIX = "texts-", ".bin"
-CHUNK = 1 << 24
+SPOT_CHECKS = 16  # texts whose CRCs opening checks
 
 
 @dataclass(slots=True)
 class Snapshot:
     """What one ``meta.json`` says: the texts of ``table``'s documents, by document id,
-    as (offset, length) spans of the blob."""
+    as spans of the blob."""
 
     signature: FileSignature | None  # None: of no database file yet
     blob: str
     blob_bytes: int
-    spans: dict[str, tuple[int, int]]
-    crc: int  # CRC-32 of the blob's first ``blob_bytes`` bytes: damage is never served
+    spans: dict[str, Span]
     live_bytes: int = -1  # the spans' total length (-1: count them)
 
     def __post_init__(self) -> None:
         if self.live_bytes < 0:
-            self.live_bytes = sum(length for _at, length in self.spans.values())
+            self.live_bytes = sum(span[1] for span in self.spans.values())
 
     def add(self, blob: BinaryIO, doc_id: str, text: bytes) -> None:
         """Append ``text`` (a JSON string) to the blob, open at its end, as the document's."""
-        self.spans[doc_id] = (self.blob_bytes, len(text))
+        self.spans[doc_id] = (self.blob_bytes, len(text), zlib.crc32(text))
         blob.write(text)
         self.blob_bytes += len(text)
         self.live_bytes += len(text)
-        self.crc = zlib.crc32(text, self.crc)
 
     def forget(self, doc_id: int) -> None:
         """The document's text changed or it was removed: its span no longer applies."""
-        _at, length = self.spans.pop(str(doc_id), (0, 0))
-        self.live_bytes -= length
+        self.live_bytes -= self.spans.pop(str(doc_id), (0, 0, 0))[1]
 
 
 def snapshot_path(db_path: Path) -> Path:
@@ -74,7 +75,11 @@ def snapshot_path(db_path: Path) -> Path:
 
 def texts_of(db_path: Path, snapshot: Snapshot) -> BlobTexts:
     """The texts ``snapshot`` holds, read on demand from its blob."""
-    return BlobTexts(snapshot_path(db_path) / snapshot.blob, snapshot.spans)
+    meta = snapshot_path(db_path) / META
+    return BlobTexts(
+        snapshot_path(db_path) / snapshot.blob, snapshot.spans,
+        damaged=lambda: meta.unlink(missing_ok=True),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +100,15 @@ def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
         meta = orjson.loads((path / META).read_bytes())
         if meta["version"] != FORMAT_VERSION or tuple(meta["signature"]) != tuple(signature):
             return None
-        spans = {doc_id: (int(at), int(length)) for doc_id, (at, length) in meta["spans"].items()}
+        spans = {i: (int(at), int(n), int(crc)) for i, (at, n, crc) in meta["spans"].items()}
         tables: dict[str, Any] = meta["tables"]
-        blob_bytes, crc = int(meta["blob_bytes"]), int(meta["crc"])
-        ends = (sum(spans[doc_id]) for doc_id in tables.get(table, {}))
-        if max(ends, default=0) > blob_bytes or _crc(path / meta["blob"], blob_bytes) != crc:
-            raise ValueError("the blob does not hold the texts meta.json names")
-        opened = Snapshot(tuple(signature), meta["blob"], blob_bytes, spans, crc)
+        blob_bytes = int(meta["blob_bytes"])
+        ends = (spans[doc_id][0] + spans[doc_id][1] for doc_id in tables.get(table, {}))
+        opened = Snapshot(tuple(signature), meta["blob"], blob_bytes, spans)
         texts = texts_of(db_path, opened)
+        if max(ends, default=0) > blob_bytes or texts.size < blob_bytes:
+            raise ValueError("the blob does not hold the texts meta.json names")
+        _spot_check(texts, list(spans))
     except (OSError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
         log.info("database snapshot %s unusable (%s): reading the database", path, exc)
         return None
@@ -116,7 +122,7 @@ def write(
     tables: dict[str, Any],
     table: str,
     previous: Snapshot | None,
-    texts: BlobTexts | None,
+    texts: Texts | None,
 ) -> Snapshot:
     """Snapshot ``tables`` (the file with ``signature``), appending to ``previous``'s blob
     the texts it lacks (a document without one has it in ``texts``). Raises OSError; the
@@ -162,7 +168,6 @@ def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table
         "signature": snapshot.signature,
         "blob": snapshot.blob,
         "blob_bytes": snapshot.blob_bytes,
-        "crc": snapshot.crc,
         "spans": snapshot.spans,
         "tables": {
             name: {i: without_text(d) for i, d in rows.items()} if name == table else rows
@@ -180,11 +185,10 @@ def append_texts(
     tables: dict[str, Any],
     table: str,
     previous: Snapshot | None,
-    texts: BlobTexts | None,
-    sync: bool = True,
+    texts: Texts | None,
 ) -> Snapshot:
     """Append to ``previous``'s blob (or a fresh one) the texts of ``table``'s documents
-    it lacks (fsynced if ``sync``). Readers go on using the ``meta.json`` on disk, which
+    it lacks, fsynced. Readers go on using the ``meta.json`` on disk, which
     names only the blob's bytes before these; until ``write`` names them too, the snapshot
     returned holds texts of no database file yet (``signature``: the file as it was)."""
     path = snapshot_path(db_path)
@@ -199,8 +203,7 @@ def append_texts(
                 text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
                 snapshot.add(blob, doc_id, text)
         blob.flush()
-        if sync:  # of every write to the file, these appends included
-            os.fsync(blob.fileno())
+        os.fsync(blob.fileno())
     return snapshot
 
 
@@ -220,7 +223,7 @@ def _open_appendable(
         os.close(fd)
         return None
     spans = dict(previous.spans)
-    return fd, Snapshot(signature, previous.blob, size, spans, previous.crc, previous.live_bytes)
+    return fd, Snapshot(signature, previous.blob, size, spans, previous.live_bytes)
 
 
 def _fresh_blob(
@@ -228,21 +231,15 @@ def _fresh_blob(
 ) -> tuple[int, Snapshot]:
     fd, name = tempfile.mkstemp(prefix=BLOB_PREFIX, suffix=BLOB_SUFFIX, dir=path)
     os.fchmod(fd, mode)
-    return fd, Snapshot(signature, Path(name).name, 0, {}, 0)
+    return fd, Snapshot(signature, Path(name).name, 0, {})
 
 
-def _crc(path: Path, length: int) -> int:
-    """CRC-32 of the file's first ``length`` bytes (another writer may have appended since),
-    read in chunks: about a second a gigabyte, and nothing held."""
-    crc, buffer = 0, bytearray(CHUNK)
-    with path.open("rb", buffering=0) as file:
-        while length > 0:
-            got = file.readinto(memoryview(buffer)[: min(CHUNK, length)])
-            if not got:
-                raise ValueError("the blob is shorter than meta.json says")
-            crc = zlib.crc32(memoryview(buffer)[:got], crc)
-            length -= got
-    return crc
+def _spot_check(texts: BlobTexts, doc_ids: list[str]) -> None:
+    """Check the CRCs of SPOT_CHECKS texts spread over the blob (StorageError if one fails):
+    a blob overwritten whole is found at once; other damage when its text is read."""
+    step = max(1, len(doc_ids) // max(SPOT_CHECKS, 1))
+    for doc_id in islice(doc_ids[::step], SPOT_CHECKS):
+        texts.json(doc_id)
 
 
 def _delete_other_blobs(path: Path, keep: str) -> None:

@@ -1,12 +1,14 @@
 """The system of record: articles (and the bot's settings) in one TinyDB file.
 
-Writers take a file lock, re-read the file if another process changed it, apply a whole
-batch, and write once, atomically. Readers never take the file lock: a rename is all they
-can observe. Within a process, one re-entrant lock makes each method atomic for threads.
+Writers take a file lock, catch up with what another process wrote, apply a whole batch,
+and append it to the database's log in one fsynced record (bot/storage/json_storage.py).
+Readers never take the file lock: whole log records and renames are all they can observe,
+and they catch up by reading the records appended since. Within a process, one re-entrant
+lock makes each method atomic for threads.
 
 Opening reads the snapshot beside the file (bot/storage/snapshot.py) when it copies the file
-as it is now, and parses the JSON only when it does not; every write refreshes it. Texts
-stay in the snapshot's blob, not in memory, except those written since the last snapshot.
+as it is now, and parses the JSON only when it does not, then the log; each rewrite of the
+file refreshes the snapshot. Texts stay in the snapshot's blob or the log, not in memory.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from tinydb.table import Document
 from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, Library, LoadReport
 from bot.storage import snapshot
-from bot.storage.atomic import AtomicJSONStorage, StorageError, file_signature
+from bot.storage.atomic import StorageError, file_signature
 from bot.storage.dedupe import Key, Keys
 from bot.storage.documents import (
     LIBRARY,
@@ -38,11 +40,11 @@ from bot.storage.documents import (
     article_to_doc,
     fields_key,
 )
+from bot.storage.json_storage import LoggedJSONStorage
 
 log = logging.getLogger(__name__)
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
-MIN_REWRITE = 2_000  # within bulk(), documents saved before the file is first rewritten
 # Within bulk(), the file is written and the lock let go this often at least, so other
 # writers (the bot, while `newsbot load` runs) wait well under LOCK_TIMEOUT_S.
 LOCK_HOLD_S = 30.0
@@ -67,25 +69,28 @@ class ArticleStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._storage = AtomicJSONStorage(self.path, detached_table=ARTICLES)
+        self._storage = LoggedJSONStorage(self.path, detached_table=ARTICLES)
         self._db = TinyDB(self.path, storage=lambda _path: self._storage)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._mutex = threading.RLock()
         self._keys = Keys()
         self._snapshot: snapshot.Snapshot | None = None  # what the snapshot on disk holds
         self._view: Articles | None = None
-        self._unwritten: int | None = None  # within bulk(): documents saved, not written
+        self._in_bulk = False
         self._locked_at = 0.0  # within bulk(): when the file lock was last taken
         self._load()
 
     # -- reading -------------------------------------------------------------------------
     @_synchronised
     def refresh(self) -> bool:
-        """Re-read the file if another process wrote it; True when it had changed."""
-        if not self._storage.changed_on_disk():
-            return False
-        self._load()
-        return True
+        """Catch up with what another process wrote; True when it had changed."""
+        applied = self._storage.catch_up()
+        if applied is None:  # the file was rewritten: read it afresh
+            self._load()
+            return True
+        if applied:
+            self._index_documents()
+        return applied
 
     @_synchronised
     def articles(self) -> Articles:
@@ -158,6 +163,9 @@ class ArticleStore:
         signature = self._storage.signature
         if signature is None or (self._snapshot and self._snapshot.signature == signature):
             return
+        if self._snapshot is not None:  # the logs' texts go to the blob too
+            for doc_id in self._storage.logged_ids():
+                self._snapshot.forget(int(doc_id))
         try:
             self._snapshot = snapshot.write(
                 self.path, signature, self._storage.read(), ARTICLES, self._snapshot,
@@ -205,42 +213,34 @@ class ArticleStore:
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """Saves within are one write session (a bulk load). The file lock is held
-        throughout; each save's texts go to the snapshot's blob at once (memory holds
-        none), but the file is rewritten only when the articles not yet in it are as many
-        as those in it, and at the end: a load writes the database about twice over, not
-        once per save. A failure loses the saves since the last rewrite."""
+        """Saves within are one write session (a bulk load): the file lock is held
+        throughout (let go for a moment every LOCK_HOLD_S), each save one record of the
+        log. A failure loses nothing saved before it."""
         with self._locked_file():
             with self._mutex:
                 self.refresh()
-                self._unwritten = 0
+                self._in_bulk = True
                 self._locked_at = time.monotonic()
             try:
                 yield
-                with self._mutex:
-                    self._commit()
             except BaseException:
                 with self._mutex:
                     self._load()
                 raise
             finally:
-                self._unwritten = None
+                self._in_bulk = False
 
     @_synchronised
     def save(self, articles: Iterable[Article], report: LoadReport) -> None:
-        """Insert new articles and update changed ones in one atomic write (within
-        ``bulk``, in the session's next write)."""
-        if self._unwritten is None:
+        """Insert new articles and update changed ones in one atomic write."""
+        if not self._in_bulk:
             with self._writing():
                 self._apply(articles, report)
             return
-        self._unwritten += self._apply(articles, report)
-        self._stage_texts()
+        self._apply(articles, report)
+        self._commit()
         if time.monotonic() - self._locked_at > LOCK_HOLD_S:
-            self._commit()
             self._let_others_write()
-        elif self._unwritten >= max(len(self._keys) - self._unwritten, MIN_REWRITE):
-            self._commit()
 
     def _let_others_write(self) -> None:
         """Within bulk(), everything written: let go of the file lock for a moment."""
@@ -256,23 +256,9 @@ class ArticleStore:
     def _commit(self) -> None:
         self._storage.flush()
         self._save_snapshot()
-        self._unwritten = 0
 
-    def _stage_texts(self) -> None:
-        """Move the texts saved since the last write to the snapshot's blob."""
-        try:
-            self._snapshot = snapshot.append_texts(
-                self.path, self._storage.signature, self._storage.read(), ARTICLES,
-                self._snapshot, self._storage.texts, sync=False,
-            )
-            self._storage.detach(snapshot.texts_of(self.path, self._snapshot))
-        except OSError as exc:  # they stay in memory; writing the file warns if it persists
-            log.debug("could not save texts to the snapshot of %s: %s", self.path, exc)
-            self._snapshot = None
-        self._view = None
-
-    def _apply(self, articles: Iterable[Article], report: LoadReport) -> int:
-        """Insert and update in memory; how many documents changed."""
+    def _apply(self, articles: Iterable[Article], report: LoadReport) -> None:
+        """Insert and update in memory."""
         table = self._db.table(ARTICLES)
         batch: dict[Key, tuple[Article, Document]] = {}  # an id may come twice
         next_id = self._keys.next_doc_id()
@@ -305,7 +291,6 @@ class ArticleStore:
             table.remove(doc_ids=stored)
         if docs:
             table.insert_multiple(docs)
-        return len(docs)
 
     @_synchronised
     def remove(self, article_id: str, library: Library = None) -> bool:

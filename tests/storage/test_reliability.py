@@ -27,7 +27,9 @@ from bot.cli.main import main
 from bot.engine import Engine
 from bot.models import Answer
 from bot.storage import atomic as storage
+from bot.storage import json_storage
 from bot.storage.atomic import StorageError
+from bot.storage.changelog import log_path
 from bot.storage.store import ArticleStore
 from tests.support import PROJECT_DIR, SAMPLES, SEED, engine_at, newsbot, write_jsonl
 
@@ -57,9 +59,17 @@ def assert_one_line_error(message: str, db: Path, cause: str) -> None:
     assert str(db) in message and cause in message, message
 
 
-def assert_unharmed(engine: Engine, db: Path, before: bytes, answer: Answer) -> None:
-    """The file is byte for byte the old one, memory matches it, the engine still answers."""
-    assert db.read_bytes() == before
+def on_disk(db: Path) -> tuple[bytes, bytes]:
+    """The database file and its log, byte for byte."""
+    log = log_path(db)
+    return db.read_bytes(), log.read_bytes() if log.exists() else b""
+
+
+def assert_unharmed(
+    engine: Engine, db: Path, before: tuple[bytes, bytes], answer: Answer
+) -> None:
+    """The files are byte for byte the old ones, memory matches them, the engine answers."""
+    assert on_disk(db) == before
     assert len(engine.store) == SAMPLE_COUNT  # the failed batch was rolled back in memory
     assert engine.ask(KIM) == answer
     assert engine.stats().articles == SAMPLE_COUNT
@@ -113,13 +123,18 @@ def failing(code: int) -> Callable[..., None]:
 
 # -- deterministic: the errno raised from inside the storage's write -----------------------
 WRITE_FAULTS = {
-    # full disk: the data does not fit (reported by write, or at the latest by fsync)
-    "ENOSPC-fsync": ("fsync", errno.ENOSPC),
-    # read-only file system or no permission: the temporary file cannot be created
-    "EROFS-mkstemp": ("mkstemp", errno.EROFS),
-    "EACCES-mkstemp": ("mkstemp", errno.EACCES),
+    # full disk: the data does not fit (reported by write, or at the latest by fsync),
+    # appending to the log or rewriting the file
+    "ENOSPC-fsync-log": ("fsync", errno.ENOSPC, "log"),
+    "ENOSPC-fsync-rewrite": ("fsync", errno.ENOSPC, "rewrite"),
+    # read-only file system or no permission: the log cannot be opened for writing, or
+    # the temporary file of a rewrite cannot be created
+    "EROFS-open-log": ("open", errno.EROFS, "log"),
+    "EACCES-open-log": ("open", errno.EACCES, "log"),
+    "EROFS-mkstemp-rewrite": ("mkstemp", errno.EROFS, "rewrite"),
+    "EACCES-mkstemp-rewrite": ("mkstemp", errno.EACCES, "rewrite"),
     # the rename over the old file fails
-    "EIO-replace": ("replace", errno.EIO),
+    "EIO-replace-rewrite": ("replace", errno.EIO, "rewrite"),
 }
 
 
@@ -131,13 +146,18 @@ def inject(monkeypatch: pytest.MonkeyPatch, where: str, code: int) -> None:
         monkeypatch.setattr(storage.os, where, failing(code))
 
 
-@pytest.mark.parametrize(("where", "code"), WRITE_FAULTS.values(), ids=WRITE_FAULTS.keys())
+@pytest.mark.parametrize(
+    ("where", "code", "path"), WRITE_FAULTS.values(), ids=WRITE_FAULTS.keys()
+)
 def test_a_failed_write_changes_nothing_and_the_engine_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, code: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, code: int, path: str
 ) -> None:
     db = tmp_path / "db.json"
+    if path == "rewrite":  # every write rewrites the file instead of appending to its log
+        monkeypatch.setattr(json_storage, "COMPACT_MIN", 0)
+        monkeypatch.setattr(json_storage, "COMPACT_RATIO", 0)
     engine = engine_at(db, SAMPLES)
-    answer, before = kim_answer(engine), db.read_bytes()
+    answer, before = kim_answer(engine), on_disk(db)
     new = generated(tmp_path)
     with monkeypatch.context() as patched:
         inject(patched, where, code)
@@ -164,14 +184,14 @@ def test_cli_reports_a_write_failure_in_one_line(
     """The real CLI entry point, in process so the fault can be injected: exit 1, no traceback."""
     db = tmp_path / "db.json"
     engine_at(db, SAMPLES).store.close()
-    before = db.read_bytes()
+    before = on_disk(db)
     inject(monkeypatch, "fsync", errno.ENOSPC)
     result = CliRunner().invoke(main, ["load", "--db", str(db), str(generated(tmp_path))])
     assert result.exit_code == 1, result.output
     assert result.output == (
         f"Error: cannot write the database {db}: No space left on device\n"
     )
-    assert db.read_bytes() == before
+    assert on_disk(db) == before
 
 
 def test_an_unreadable_database_is_one_line_too(tmp_path: Path) -> None:
@@ -187,7 +207,7 @@ def test_full_disk(tmp_path: Path) -> None:
     with small_disk(tmp_path / "disk", "160k") as disk:
         db = disk / "db.json"
         engine = engine_at(db, SAMPLES)
-        answer, before = kim_answer(engine), db.read_bytes()
+        answer, before = kim_answer(engine), on_disk(db)
         big = generated(tmp_path)  # ~350 KB of articles: they cannot fit
         with pytest.raises(StorageError) as failure:
             engine.load([big])
@@ -198,7 +218,7 @@ def test_full_disk(tmp_path: Path) -> None:
         cli = newsbot("load", "--db", str(db), str(big))
         assert cli.returncode == 1
         assert cli.stderr == f"Error: cannot write the database {db}: No space left on device\n"
-        assert db.read_bytes() == before
+        assert on_disk(db) == before
         assert leftovers(disk) == []
         assert newsbot("stats", "--db", str(db)).returncode == 0
         assert engine.ask(KIM) == answer
@@ -211,7 +231,7 @@ def test_read_only_database(tmp_path: Path) -> None:
     with read_only_view(source, tmp_path / "ro") as view:
         db = view / "db.json"
         engine = Engine(ArticleStore(db))
-        answer, before = kim_answer(engine), db.read_bytes()
+        answer, before = kim_answer(engine), on_disk(db)
         with pytest.raises(StorageError) as failure:
             engine.load([generated(tmp_path)])
         assert failure.value.errno == errno.EROFS

@@ -18,6 +18,9 @@ import pytest
 from bench.gen_corpus import generate
 from bot.engine import Engine
 from bot.models import LoadReport
+from bot.storage import json_storage, snapshot
+from bot.storage.atomic import StorageError
+from bot.storage.changelog import log_path
 from bot.storage.documents import article_to_doc
 from bot.storage.snapshot import META, snapshot_path
 from bot.storage.store import ArticleStore
@@ -36,11 +39,20 @@ def blob_of(db: Path) -> Path:
     return snapshot_path(db) / meta["blob"]
 
 
+@pytest.fixture
+def rewrite_every_write(monkeypatch):
+    """Every write rewrites the file (and so the snapshot) instead of appending to its log."""
+    monkeypatch.setattr(json_storage, "COMPACT_MIN", 0)
+    monkeypatch.setattr(json_storage, "COMPACT_RATIO", 0)
+
+
 def parsed(db: Path) -> list:
-    """The articles as the JSON file holds them, read without any snapshot."""
+    """The articles as the JSON file and its log hold them, read without any snapshot."""
     copy = db.parent / "parsed" / db.name
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(db, copy)
+    if log_path(db).exists():
+        shutil.copyfile(log_path(db), log_path(copy))
     articles = list(ArticleStore(copy).articles())
     shutil.rmtree(copy.parent)
     return articles
@@ -133,7 +145,31 @@ def test_a_damaged_or_stale_snapshot_is_not_used_and_is_repaired(tmp_path, damag
     assert tuple(repaired["signature"])[1] == db.stat().st_size
 
 
-def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(tmp_path):
+def test_a_damaged_text_is_reported_when_read_and_the_next_start_repairs_it(
+    tmp_path, monkeypatch
+):
+    """Opening checks only a few texts' CRCs; the others are checked when read."""
+    monkeypatch.setattr(snapshot, "SPOT_CHECKS", 0)
+    db = tmp_path / "db.json"
+    articles = [article(1), article(2, text="An unmistakable marker sentence.")]
+    ArticleStore(db).save(articles, LoadReport())
+    blob = blob_of(db)
+    damaged = bytearray(blob.read_bytes())
+    damaged[damaged.index(b"unmistakable")] ^= 0x01
+    blob.write_bytes(bytes(damaged))
+    reopened = ArticleStore(db)  # from the snapshot
+    assert reopened.get("id0001") == article(1)
+    with pytest.raises(StorageError) as failure:
+        reopened.get("id0002")
+    assert f"{blob}: not a valid database file" in str(failure.value)
+    assert not (snapshot_path(db) / META).exists()  # so the next start rebuilds it
+    assert list(ArticleStore(db).articles()) == articles
+    assert (snapshot_path(db) / META).exists()
+
+
+def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(
+    tmp_path, rewrite_every_write
+):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
     store.save([article(n) for n in range(1, 6)], LoadReport())
@@ -153,7 +189,9 @@ def test_writes_append_to_the_snapshot_and_reopen_to_the_same_articles(tmp_path)
     assert json.loads(db.read_text())["articles"]["6"]["id"] == "id0007"
 
 
-def test_a_blob_mostly_of_replaced_texts_is_rewritten_and_the_old_one_deleted(tmp_path):
+def test_a_blob_mostly_of_replaced_texts_is_rewritten_and_the_old_one_deleted(
+    tmp_path, rewrite_every_write
+):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
     long = "word " * 300_000  # 1.5 MB: dead text soon outweighs the slack
@@ -177,7 +215,9 @@ def test_an_unwritable_snapshot_costs_nothing_but_speed(tmp_path):
     assert list(ArticleStore(db).articles()) == [article(1)]
 
 
-def test_texts_stay_on_disk_and_a_write_does_not_read_them_all_into_memory(tmp_path):
+def test_texts_stay_on_disk_and_a_write_does_not_read_them_all_into_memory(
+    tmp_path, rewrite_every_write
+):
     db = tmp_path / "db.json"
     texts_mb = 45
     def big(n: int) -> str:  # ~0.3 MB

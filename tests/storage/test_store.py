@@ -11,12 +11,15 @@ import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
 from bench.gen_corpus import generate
 from bot.models import Article, LoadReport
+from bot.storage import json_storage
 from bot.storage import store as store_module
+from bot.storage.changelog import log_path
 from bot.storage.store import ArticleStore
 from tests.support import PROJECT_DIR, write_jsonl
 
@@ -98,11 +101,11 @@ def test_a_batch_is_one_write_and_no_temp_files_remain(tmp_path):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
     store.save([article(n) for n in range(300)], LoadReport())
-    first = db.stat().st_mtime_ns
+    first = db.stat().st_mtime_ns, log_path(db).stat().st_size
     store.save([article(n) for n in range(300)], LoadReport())  # all duplicates: no write
-    assert db.stat().st_mtime_ns == first
+    assert (db.stat().st_mtime_ns, log_path(db).stat().st_size) == first
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "db.json", "db.json.lock", "db.json.snapshot"
+        "db.json", "db.json.lock", "db.json.log", "db.json.snapshot"
     ]
     kept = sorted(p.name for p in (tmp_path / "db.json.snapshot").iterdir())
     assert len(kept) == 2 and kept[0] == "meta.json" and kept[1].startswith("texts-")
@@ -173,36 +176,37 @@ def test_rewrites_keep_the_database_file_mode(tmp_path):
     assert db.stat().st_mode & 0o777 == 0o664
 
 
-def test_a_bulk_session_rewrites_the_file_as_it_doubles_and_keeps_every_article(
+def test_a_bulk_session_appends_and_rewrites_the_file_as_the_log_outgrows_it(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
+    monkeypatch.setattr(json_storage, "COMPACT_MIN", 0)
     db = tmp_path / "db.json"
     store = ArticleStore(db)
-    inodes = []
+    files, logs = [], []
     with store.bulk():
-        for n in range(1, 33):
+        for n in range(1, 65):
             store.save([article(n)], LoadReport())
-            inodes.append(db.stat().st_ino if db.exists() else None)
-    written = [n + 1 for n in range(32) if inodes[n] != (inodes[n - 1] if n else None)]
-    assert written == [2, 4, 8, 16, 32]  # the file, rewritten with the articles so far
-    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
+            files.append(db.stat().st_ino)
+            logs.append(log_path(db).stat().st_size)
+    rewrites = [n for n in range(1, 64) if files[n] != files[n - 1]]
+    assert 3 <= len(rewrites) <= 8  # the file grows about twofold between rewrites
+    assert all(b - a > a // 3 for a, b in pairwise(rewrites))
+    assert all(logs[n] > logs[n - 1] for n in range(1, 64) if n not in rewrites)
+    assert logs[-1] <= db.stat().st_size  # at rest the log is below the file it continues
+    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 65)]
 
 
-def test_a_failed_bulk_session_keeps_what_was_written_and_the_store_works_on(
-    tmp_path, monkeypatch
-):
-    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
+def test_a_failed_bulk_session_keeps_every_save_before_the_failure(tmp_path):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
     with pytest.raises(RuntimeError), store.bulk():
-        for n in range(1, 4):  # the file is rewritten after the second
+        for n in range(1, 4):
             store.save([article(n)], LoadReport())
         raise RuntimeError("the load failed")
-    assert [a.id for a in store.articles()] == ["id0001", "id0002"]
-    assert list(ArticleStore(db).articles()) == [article(1), article(2)]
-    store.save([article(3)], LoadReport())
+    assert [a.id for a in store.articles()] == ["id0001", "id0002", "id0003"]
     assert list(ArticleStore(db).articles()) == [article(1), article(2), article(3)]
+    store.save([article(4)], LoadReport())
+    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 5)]
 
 
 def test_other_writers_get_in_during_a_long_bulk_session(tmp_path, monkeypatch):
