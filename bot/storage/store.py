@@ -11,8 +11,11 @@ stay in the snapshot's blob, not in memory, except those written since the last 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import glob
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -22,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
@@ -43,10 +46,12 @@ log = logging.getLogger(__name__)
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
 MIN_REWRITE = 2_000  # within bulk(), documents saved before the file is first rewritten
-# Within bulk(), the file is written and the lock let go this often at least, so other
-# writers (the bot, while `newsbot load` runs) wait well under LOCK_TIMEOUT_S.
+# Within bulk(), when another writer waits (the bot, while `newsbot load` runs), the file is
+# written and the lock let go once it has been held this long, so waiting writers wait well
+# under LOCK_TIMEOUT_S. Nobody waiting, the session rewrites the file only as it doubles.
 LOCK_HOLD_S = 30.0
 LET_IN_S = 0.2  # long enough for a waiting writer's next try (filelock polls every 0.05 s)
+WAITING = ".waiting-"  # a writer waiting for the file lock: <db>.waiting-<pid>-<thread>
 
 
 def _synchronised(method: Callable) -> Callable:
@@ -195,7 +200,7 @@ class ArticleStore:
     def _locked_file(self) -> Iterator[None]:
         """The inter-process write lock; failing to take it is a ``StorageError``."""
         try:
-            self._lock.acquire()
+            self._acquire()
         except OSError as exc:  # no lock file in a read-only directory; filelock.Timeout
             raise StorageError("write", self.path, exc) from exc
         try:
@@ -203,13 +208,42 @@ class ArticleStore:
         finally:
             self._lock.release()
 
+    def _acquire(self) -> None:
+        """Take the file lock; while it is held elsewhere, wait with a marker file beside
+        the database that tells a bulk session holding it to let go soon."""
+        try:
+            self._lock.acquire(blocking=False)
+            return
+        except Timeout:
+            pass
+        marker = self.path.with_name(
+            f"{self.path.name}{WAITING}{os.getpid()}-{threading.get_ident()}"
+        )
+        with contextlib.suppress(OSError):  # unmarked, it waits for the session's end
+            marker.touch()
+        try:
+            self._lock.acquire()
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _others_waiting(self) -> bool:
+        """Whether another writer waits for the file lock (markers older than
+        LOCK_TIMEOUT_S are of writers that gave up or died waiting)."""
+        oldest = time.time() - LOCK_TIMEOUT_S
+        for marker in self.path.parent.glob(f"{glob.escape(self.path.name)}{WAITING}*"):
+            with contextlib.suppress(OSError):  # gone meanwhile: that writer got in
+                if marker.stat().st_mtime > oldest:
+                    return True
+        return False
+
     @contextmanager
     def bulk(self) -> Iterator[None]:
         """Saves within are one write session (a bulk load). The file lock is held
-        throughout; each save's texts go to the snapshot's blob at once (memory holds
-        none), but the file is rewritten only when the articles not yet in it are as many
-        as those in it, and at the end: a load writes the database about twice over, not
-        once per save. A failure loses the saves since the last rewrite."""
+        throughout (let go for a moment every LOCK_HOLD_S while other writers wait);
+        each save's texts go to the snapshot's blob at once (memory holds none), but the
+        file is rewritten only when the articles not yet in it are as many as those in
+        it, and at the end: a load writes the database about twice over, not once per
+        save. A failure loses the saves since the last rewrite."""
         with self._locked_file():
             with self._mutex:
                 self.refresh()
@@ -236,7 +270,7 @@ class ArticleStore:
             return
         self._unwritten += self._apply(articles, report)
         self._stage_texts()
-        if time.monotonic() - self._locked_at > LOCK_HOLD_S:
+        if time.monotonic() - self._locked_at > LOCK_HOLD_S and self._others_waiting():
             self._commit()
             self._let_others_write()
         elif self._unwritten >= max(len(self._keys) - self._unwritten, MIN_REWRITE):

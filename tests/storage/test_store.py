@@ -189,6 +189,31 @@ def test_a_bulk_session_rewrites_the_file_as_it_doubles_and_keeps_every_article(
     assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
 
 
+@pytest.mark.parametrize("stale_marker", [False, True])
+def test_a_bulk_session_nobody_waits_for_rewrites_only_as_it_doubles(
+    tmp_path, monkeypatch, stale_marker
+):
+    """Holding the lock long is no reason to rewrite 2 GB: only a waiting writer is (a
+    marker left by a writer that died waiting long ago is none)."""
+    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
+    monkeypatch.setattr(store_module, "LOCK_HOLD_S", 0.0)
+    db = tmp_path / "db.json"
+    if stale_marker:
+        marker = tmp_path / f"db.json{store_module.WAITING}999-1"
+        marker.touch()
+        old = time.time() - store_module.LOCK_TIMEOUT_S - 1
+        os.utime(marker, (old, old))
+    store = ArticleStore(db)
+    inodes = []
+    with store.bulk():
+        for n in range(1, 33):
+            store.save([article(n)], LoadReport())
+            inodes.append(db.stat().st_ino if db.exists() else None)
+    written = [n + 1 for n in range(32) if inodes[n] != (inodes[n - 1] if n else None)]
+    assert written == [2, 4, 8, 16, 32]
+    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
+
+
 def test_a_failed_bulk_session_keeps_what_was_written_and_the_store_works_on(
     tmp_path, monkeypatch
 ):
@@ -226,6 +251,7 @@ def test_other_writers_get_in_during_a_long_bulk_session(tmp_path, monkeypatch):
     bot.update_records("feeds", lambda rows: [*rows, {"url": "https://example.com/feed"}])
     assert not session_over.is_set()  # it got in during the session
     thread.join()
+    assert not list(tmp_path.glob("db.json.waiting-*"))  # the writer's marker, gone
     reopened = ArticleStore(db)
     assert reopened.records("feeds") == [{"url": "https://example.com/feed"}]
     assert list(reopened.articles()) == [article(n) for n in range(1, 41)]
