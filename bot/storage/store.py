@@ -27,7 +27,6 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, Library, LoadReport
@@ -108,7 +107,10 @@ class ArticleStore:
     @_synchronised
     def get(self, article_id: str, library: Library = None) -> Article | None:
         """The article ``library`` holds under ``article_id`` (None: the shared library's)."""
-        doc_id = self._keys.doc_id((library, article_id))
+        return self._get((library, article_id))
+
+    def _get(self, key: Key) -> Article | None:
+        doc_id = self._keys.doc_id(key)
         if doc_id is None:
             return None
         return article_from_doc(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
@@ -306,14 +308,15 @@ class ArticleStore:
         self._view = None
 
     def _apply(self, articles: Iterable[Article], report: LoadReport) -> int:
-        """Insert and update in memory; how many documents changed."""
-        table = self._db.table(ARTICLES)
-        batch: dict[Key, tuple[Article, Document]] = {}  # an id may come twice
+        """Insert and update in memory; how many documents changed. The documents go
+        into TinyDB's raw table directly: TinyDB's insert re-keys the whole table, a pass
+        over every document for each save of a bulk load."""
+        batch: dict[Key, tuple[Article, int, dict[str, Any]]] = {}  # an id may come twice
         next_id = self._keys.next_doc_id()
         for article in articles:
             fingerprint = article.fingerprint or content_fingerprint(article.text)
             key = (article.library, article.id)
-            known = batch[key][0] if key in batch else self.get(article.id, article.library)
+            known = batch[key][0] if key in batch else self._get(key)
             if known is None and self._keys.same_story_stored(key, fingerprint):
                 report.duplicate += 1
                 continue
@@ -328,18 +331,17 @@ class ArticleStore:
             else:
                 doc_id, next_id = next_id, next_id + 1
                 report.loaded += 1
-            doc = Document(article_to_doc(article, fingerprint), doc_id)
-            batch[key] = (article, doc)
+            batch[key] = (article, doc_id, article_to_doc(article, fingerprint))
             self._keys.remember(key, doc_id, fingerprint)
             self._view = None
             report.article_ids.append(article.id)
-        docs = [doc for _article, doc in batch.values()]
-        stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
-        if stored:
-            table.remove(doc_ids=stored)
-        if docs:
-            table.insert_multiple(docs)
-        return len(docs)
+        if batch:
+            data = self._storage.read()
+            table = data.setdefault(ARTICLES, {})
+            for _article, doc_id, doc in batch.values():
+                table[str(doc_id)] = doc
+            self._storage.write(data)
+        return len(batch)
 
     @_synchronised
     def remove(self, article_id: str, library: Library = None) -> bool:
