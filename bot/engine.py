@@ -290,9 +290,9 @@ class Engine:
 
 
 def _batch(items: Iterator[ingest.Item], stored: int) -> list[ingest.Item]:
-    """The next items to save at once. Each save costs a pass over the database's
-    documents (TinyDB re-keys its table), so batches grow with it, by a tenth, keeping a
-    load's passes few; but they hold at most BATCH_TEXT_CHARS of text."""
+    """The next items to save at once. Each save still costs a quick pass over the
+    database's documents (staging texts in the snapshot), so batches grow with it, by a
+    tenth, keeping a load's passes few; but they hold at most BATCH_TEXT_CHARS of text."""
     batch: list[ingest.Item] = []
     chars = 0
     for item in islice(items, max(SAVE_BATCH, stored // 10)):
