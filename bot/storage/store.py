@@ -229,13 +229,14 @@ class ArticleStore:
             marker.unlink(missing_ok=True)
 
     def _others_waiting(self) -> bool:
-        """Whether another writer waits for the file lock (markers older than
-        LOCK_TIMEOUT_S are of writers that gave up or died waiting)."""
+        """Whether another writer waits for the file lock. A marker older than
+        LOCK_TIMEOUT_S is of a writer that died waiting (one alive has given up): deleted."""
         oldest = time.time() - LOCK_TIMEOUT_S
         for marker in self.path.parent.glob(f"{glob.escape(self.path.name)}{WAITING}*"):
             with contextlib.suppress(OSError):  # gone meanwhile: that writer got in
                 if marker.stat().st_mtime > oldest:
                     return True
+                marker.unlink()
         return False
 
     @contextmanager

@@ -212,6 +212,7 @@ def test_a_bulk_session_nobody_waits_for_rewrites_only_as_it_doubles(
     written = [n + 1 for n in range(32) if inodes[n] != (inodes[n - 1] if n else None)]
     assert written == [2, 4, 8, 16, 32]
     assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
+    assert not list(tmp_path.glob("db.json.waiting-*"))  # the dead writer's, cleared
 
 
 def test_a_failed_bulk_session_keeps_what_was_written_and_the_store_works_on(
