@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -182,19 +183,23 @@ def append_texts(
     previous: Snapshot | None,
     texts: BlobTexts | None,
     sync: bool = True,
+    changed: Iterable[str] | None = None,
 ) -> Snapshot:
     """Append to ``previous``'s blob (or a fresh one) the texts of ``table``'s documents
-    it lacks (fsynced if ``sync``). Readers go on using the ``meta.json`` on disk, which
-    names only the blob's bytes before these; until ``write`` names them too, the snapshot
-    returned holds texts of no database file yet (``signature``: the file as it was)."""
+    it lacks (fsynced if ``sync``). ``changed``: the only documents whose texts
+    ``previous``'s blob may lack (None: any; a fresh blob looks at every document).
+    Readers go on using the ``meta.json`` on disk, which names only the blob's bytes
+    before these; until ``write`` names them too, the snapshot returned holds texts of no
+    database file yet (``signature``: the file as it was)."""
     path = snapshot_path(db_path)
     path.mkdir(exist_ok=True)
     docs: dict[str, dict] = tables.get(table, {})
-    fd, snapshot = _open_appendable(path, previous, signature) or _fresh_blob(
-        path, mode_of(db_path), signature
-    )
+    appendable = _open_appendable(path, previous, signature)
+    fd, snapshot = appendable or _fresh_blob(path, mode_of(db_path), signature)
+    candidates = docs if appendable is None or changed is None else changed
     with os.fdopen(fd, "ab") as blob:
-        for doc_id, doc in docs.items():
+        for doc_id in candidates:
+            doc = docs[doc_id]
             if doc_id not in snapshot.spans:
                 text = orjson.dumps(doc[TEXT]) if TEXT in doc else texts.json(doc_id)  # type: ignore[union-attr]
                 snapshot.add(blob, doc_id, text)

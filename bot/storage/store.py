@@ -271,8 +271,9 @@ class ArticleStore:
             with self._writing():
                 self._apply(articles, report)
             return
-        self._unwritten += self._apply(articles, report)
-        self._stage_texts()
+        changed = self._apply(articles, report)
+        self._unwritten += len(changed)
+        self._stage_texts(changed)
         if time.monotonic() - self._locked_at > LOCK_HOLD_S and self._others_waiting():
             self._commit()
             self._let_others_write()
@@ -295,12 +296,12 @@ class ArticleStore:
         self._save_snapshot()
         self._unwritten = 0
 
-    def _stage_texts(self) -> None:
-        """Move the texts saved since the last write to the snapshot's blob."""
+    def _stage_texts(self, changed: list[str]) -> None:
+        """Move the texts just saved (documents ``changed``) to the snapshot's blob."""
         try:
             self._snapshot = snapshot.append_texts(
                 self.path, self._storage.signature, self._storage.read(), ARTICLES,
-                self._snapshot, self._storage.texts, sync=False,
+                self._snapshot, self._storage.texts, sync=False, changed=changed,
             )
             self._storage.detach(snapshot.texts_of(self.path, self._snapshot))
         except OSError as exc:  # they stay in memory; writing the file warns if it persists
@@ -308,8 +309,8 @@ class ArticleStore:
             self._snapshot = None
         self._view = None
 
-    def _apply(self, articles: Iterable[Article], report: LoadReport) -> int:
-        """Insert and update in memory; how many documents changed. The documents go
+    def _apply(self, articles: Iterable[Article], report: LoadReport) -> list[str]:
+        """Insert and update in memory; the ids of the documents changed. The documents go
         into TinyDB's raw table directly: TinyDB's insert re-keys the whole table, a pass
         over every document for each save of a bulk load."""
         batch: dict[Key, tuple[Article, int, dict[str, Any]]] = {}  # an id may come twice
@@ -336,13 +337,12 @@ class ArticleStore:
             self._keys.remember(key, doc_id, fingerprint)
             self._view = None
             report.article_ids.append(article.id)
-        if batch:
+        changed = {str(doc_id): doc for _article, doc_id, doc in batch.values()}
+        if changed:
             data = self._storage.read()
-            table = data.setdefault(ARTICLES, {})
-            for _article, doc_id, doc in batch.values():
-                table[str(doc_id)] = doc
+            data.setdefault(ARTICLES, {}).update(changed)
             self._storage.write(data)
-        return len(batch)
+        return list(changed)
 
     @_synchronised
     def remove(self, article_id: str, library: Library = None) -> bool:

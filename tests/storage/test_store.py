@@ -215,6 +215,28 @@ def test_a_bulk_session_nobody_waits_for_rewrites_only_as_it_doubles(
     assert not list(tmp_path.glob("db.json.waiting-*"))  # the dead writer's, cleared
 
 
+def test_a_bulk_session_updates_articles_it_saved_and_ones_stored_before(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(1), article(2)], LoadReport())
+    report = LoadReport()
+    with store.bulk():
+        store.save([article(3), article(4), article(5)], report)  # rewritten: 5 > 2
+        store.save([article(1, text="Stored before, edited.")], report)
+        store.save([article(4, text="Saved in this session, edited.")], report)
+        store.save([article(6)], report)
+    assert (report.loaded, report.updated) == (4, 2)
+    expected = [
+        article(1, text="Stored before, edited."), article(2), article(3),
+        article(4, text="Saved in this session, edited."), article(5), article(6),
+    ]
+    assert list(store.articles()) == expected
+    assert list(ArticleStore(db).articles()) == expected
+    (db.parent / "db.json.snapshot" / "meta.json").unlink()  # the file itself holds them
+    assert list(ArticleStore(db).articles()) == expected
+
+
 def test_a_failed_bulk_session_keeps_what_was_written_and_the_store_works_on(
     tmp_path, monkeypatch
 ):
