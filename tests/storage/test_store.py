@@ -173,30 +173,16 @@ def test_rewrites_keep_the_database_file_mode(tmp_path):
     assert db.stat().st_mode & 0o777 == 0o664
 
 
+@pytest.mark.parametrize(
+    ("lock_hold_s", "stale_marker"), [(store_module.LOCK_HOLD_S, False), (0.0, False), (0.0, True)]
+)
 def test_a_bulk_session_rewrites_the_file_as_it_doubles_and_keeps_every_article(
-    tmp_path, monkeypatch
-):
-    monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
-    db = tmp_path / "db.json"
-    store = ArticleStore(db)
-    inodes = []
-    with store.bulk():
-        for n in range(1, 33):
-            store.save([article(n)], LoadReport())
-            inodes.append(db.stat().st_ino if db.exists() else None)
-    written = [n + 1 for n in range(32) if inodes[n] != (inodes[n - 1] if n else None)]
-    assert written == [2, 4, 8, 16, 32]  # the file, rewritten with the articles so far
-    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
-
-
-@pytest.mark.parametrize("stale_marker", [False, True])
-def test_a_bulk_session_nobody_waits_for_rewrites_only_as_it_doubles(
-    tmp_path, monkeypatch, stale_marker
+    tmp_path, monkeypatch, lock_hold_s, stale_marker
 ):
     """Holding the lock long is no reason to rewrite 2 GB: only a waiting writer is (a
     marker left by a writer that died waiting long ago is none)."""
     monkeypatch.setattr(store_module, "MIN_REWRITE", 2)
-    monkeypatch.setattr(store_module, "LOCK_HOLD_S", 0.0)
+    monkeypatch.setattr(store_module, "LOCK_HOLD_S", lock_hold_s)
     db = tmp_path / "db.json"
     if stale_marker:
         marker = tmp_path / f"db.json{store_module.WAITING}999-1"
@@ -210,7 +196,7 @@ def test_a_bulk_session_nobody_waits_for_rewrites_only_as_it_doubles(
             store.save([article(n)], LoadReport())
             inodes.append(db.stat().st_ino if db.exists() else None)
     written = [n + 1 for n in range(32) if inodes[n] != (inodes[n - 1] if n else None)]
-    assert written == [2, 4, 8, 16, 32]
+    assert written == [2, 4, 8, 16, 32]  # the file, rewritten with the articles so far
     assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 33)]
     assert not list(tmp_path.glob("db.json.waiting-*"))  # the dead writer's, cleared
 
