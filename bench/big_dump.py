@@ -11,8 +11,10 @@ REV``, the same dump is loaded by that revision too (a detached worktree, on PYT
 alternating with the current code, so both see the same machine.
 
 Prints per run: articles/s, elapsed, peak RSS of the loader and its workers together
-(sampled from /proc every 0.1 s), the largest single process's peak (getrusage), and the
-1-minute load average over the run.
+(sampled from /proc every 0.1 s), the largest single process's peak (getrusage), the CPU
+time of the loader and its workers (user + system: what the load costs, much less
+dependent than elapsed time on what else the machine runs), and the 1-minute load
+average over the run.
 """
 
 from __future__ import annotations
@@ -69,21 +71,23 @@ def load_once(tree: Path, dump: Path, articles: int, workers: int | None) -> dic
                    "--db", str(Path(tmp) / "db.json"), str(dump)]
         if workers is not None:
             command[4:4] = ["--workers", str(workers)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         loads: list[float] = []
         peak = 0.0
         start = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=tmp, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        while proc.poll() is None:
-            peak = max(peak, tree_rss_mb(proc.pid))
-            loads.append(os.getloadavg()[0])
-            time.sleep(SAMPLE_S)
+        output = Path(tmp) / "output.txt"  # a file, not a pipe that could fill up
+        with output.open("w") as sink:
+            proc = subprocess.Popen(command, cwd=tmp, env=env, stdout=sink,
+                                    stderr=subprocess.STDOUT)
+            while proc.poll() is None:
+                peak = max(peak, tree_rss_mb(proc.pid))
+                loads.append(os.getloadavg()[0])
+                time.sleep(SAMPLE_S)
         elapsed = time.perf_counter() - start
-        out, err = proc.communicate()
-        largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = output.read_text()
     if proc.returncode:
-        sys.exit(f"load by {tree} failed ({proc.returncode}):\n{err[-2000:]}")
+        sys.exit(f"load by {tree} failed ({proc.returncode}):\n{out[-2000:]}")
     loaded = int(re.search(r"loaded (\d+)", out).group(1))  # type: ignore[union-attr]
     if loaded != articles:
         sys.exit(f"load by {tree} stored {loaded} of {articles} articles: {out.strip()}")
@@ -92,7 +96,10 @@ def load_once(tree: Path, dump: Path, articles: int, workers: int | None) -> dic
         "elapsed": elapsed,
         "tree_mb": peak,
         # ru_maxrss of children is the largest one's; it grows only past earlier runs'.
-        "largest_mb": largest / 1024 if largest > before else float("nan"),
+        "largest_mb": after.ru_maxrss / 1024 if after.ru_maxrss > before.ru_maxrss
+        else float("nan"),
+        # Loader and workers (waited for): what the load costs, however busy the machine.
+        "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
         "load_avg": sum(loads) / max(1, len(loads)),
     }
 
@@ -123,7 +130,7 @@ def main() -> None:
     if args.keep and args.dump is None:
         parser.error("--keep keeps the dump at --dump FILE")
     with ExitStack() as stack:
-        dump = args.dump
+        dump = args.dump.resolve() if args.dump else None  # the loader runs elsewhere
         if dump is None:
             dump = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "dump.jsonl"
         if not dump.exists():
@@ -137,13 +144,14 @@ def main() -> None:
         if args.baseline:
             trees[f"baseline {args.baseline}"] = stack.enter_context(worktree(args.baseline))
         print(f"{'code':<22} {'articles/s':>10} {'elapsed s':>9} {'peak RSS MB':>11} "
-              f"{'largest MB':>10} {'load avg':>8}", flush=True)
+              f"{'largest MB':>10} {'CPU s':>6} {'load avg':>8}", flush=True)
         for round_number in range(args.rounds):
             order = list(trees.items())
             for name, tree in order[::-1] if round_number % 2 else order:
                 r = load_once(tree, dump, args.articles, args.workers)
                 print(f"{name:<22} {r['per_s']:>10.0f} {r['elapsed']:>9.1f} "
-                      f"{r['tree_mb']:>11.0f} {r['largest_mb']:>10.0f} {r['load_avg']:>8.1f}",
+                      f"{r['tree_mb']:>11.0f} {r['largest_mb']:>10.0f} {r['cpu_s']:>6.1f} "
+                      f"{r['load_avg']:>8.1f}",
                       flush=True)
 
 
