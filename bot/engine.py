@@ -48,6 +48,9 @@ from bot.storage.settings import SettingsTable
 from bot.storage.store import ArticleStore
 
 SAVE_BATCH = 2_000  # the fewest articles parsed ahead of storing them during a load
+# The most text one save holds (memory holds a batch's texts: a fixed share of a large
+# load's memory, rather than a tenth of the store's texts).
+BATCH_TEXT_CHARS = 40 << 20
 Progress = Callable[[int], None]  # called with the number of items just processed
 
 
@@ -255,9 +258,7 @@ class Engine:
         self, items: Iterator[ingest.Item], progress: Progress | None, report: LoadReport
     ) -> None:
         with self._write_lock, self.store.bulk():
-            # Each save costs a pass over the database's documents (TinyDB re-keys its
-            # table): batches grow with it, by a tenth, so a load's passes stay few.
-            while batch := list(islice(items, max(SAVE_BATCH, len(self.store) // 10))):
+            while batch := _batch(items, len(self.store)):
                 articles = [item for item in batch if isinstance(item, Article)]
                 report.rejected.extend(item for item in batch if isinstance(item, Rejection))
                 report.skipped += sum(isinstance(item, Skipped) for item in batch)
@@ -280,6 +281,20 @@ class Engine:
         if removed:
             self.indexes.changed()
         return removed
+
+
+def _batch(items: Iterator[ingest.Item], stored: int) -> list[ingest.Item]:
+    """The next items to save at once. Each save still costs a quick pass over the
+    database's documents (staging texts in the snapshot), so batches grow with it, by a
+    tenth, keeping a load's passes few; but they hold at most BATCH_TEXT_CHARS of text."""
+    batch: list[ingest.Item] = []
+    chars = 0
+    for item in islice(items, max(SAVE_BATCH, stored // 10)):
+        batch.append(item)
+        chars += len(item.text) if isinstance(item, Article) else 0
+        if chars >= BATCH_TEXT_CHARS:
+            break
+    return batch
 
 
 def _visible(headers: list[Header], library: Library) -> list[Header]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 Library = str | None  # a server's library (its guild id as text); None: the shared library
@@ -35,6 +35,14 @@ class Article:
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n\n") if p.strip()]
+
+    def __reduce__(self) -> tuple[type[Article], tuple]:
+        """Pickled as its fields in order (bulk loads send every article from a parsing
+        worker): a slotted dataclass's own pickling looks its fields up for each one."""
+        return (Article, tuple(getattr(self, name) for name in _ARTICLE_FIELDS))
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,9 @@ SPLIT_BYTES = 16 << 20
 
 
 def default_workers() -> int:
-    """All cores but the one that stores."""
-    return max(1, cores() - 1)
+    """All cores but the one that stores; on two cores, two: parsing takes longer than
+    storing, so the storing process leaves part of its core to a second parser."""
+    return cores() if cores() <= 2 else cores() - 1
 
 
 def iter_paths_parallel(

@@ -17,6 +17,7 @@ class Keys:
         self._doc_ids: dict[Key, int] = {}
         self._by_fingerprint: dict[tuple[Library, str], str] = {}  # -> article id
         self._fingerprints: dict[Key, str] = {}
+        self._last_doc_id = 0  # the highest document id remembered
 
     def __len__(self) -> int:
         return len(self._doc_ids)
@@ -25,7 +26,7 @@ class Keys:
         return self._doc_ids.get(key)
 
     def next_doc_id(self) -> int:
-        return max(self._doc_ids.values(), default=0) + 1
+        return self._last_doc_id + 1
 
     def remember(self, key: Key, doc_id: int, fingerprint: str) -> None:
         """``key`` is stored as ``doc_id`` with this content (an update replaces the old)."""
@@ -34,6 +35,7 @@ class Keys:
         if old is not None and self._by_fingerprint.get((library, old)) == article_id:
             del self._by_fingerprint[(library, old)]
         self._doc_ids[key] = doc_id
+        self._last_doc_id = max(self._last_doc_id, doc_id)
         self._by_fingerprint[(library, fingerprint)] = article_id
         self._fingerprints[key] = fingerprint
 

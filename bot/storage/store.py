@@ -13,8 +13,11 @@ file refreshes the snapshot. Texts stay in the snapshot's blob or the log, not i
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import glob
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -24,9 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, Library, LoadReport
@@ -45,10 +47,11 @@ from bot.storage.json_storage import LoggedJSONStorage
 log = logging.getLogger(__name__)
 ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
-# Within bulk(), the file is written and the lock let go this often at least, so other
-# writers (the bot, while `newsbot load` runs) wait well under LOCK_TIMEOUT_S.
+# Within bulk(), when another writer waits (the bot, while `newsbot load` runs), the lock is
+# let go once it has been held this long, so waiting writers wait well under LOCK_TIMEOUT_S.
 LOCK_HOLD_S = 30.0
 LET_IN_S = 0.2  # long enough for a waiting writer's next try (filelock polls every 0.05 s)
+WAITING = ".waiting-"  # a writer waiting for the file lock: <db>.waiting-<pid>-<thread>
 
 
 def _synchronised(method: Callable) -> Callable:
@@ -108,7 +111,10 @@ class ArticleStore:
     @_synchronised
     def get(self, article_id: str, library: Library = None) -> Article | None:
         """The article ``library`` holds under ``article_id`` (None: the shared library's)."""
-        doc_id = self._keys.doc_id((library, article_id))
+        return self._get((library, article_id))
+
+    def _get(self, key: Key) -> Article | None:
+        doc_id = self._keys.doc_id(key)
         if doc_id is None:
             return None
         return article_from_doc(str(doc_id), self._table()[str(doc_id)], self._storage.texts)
@@ -203,7 +209,7 @@ class ArticleStore:
     def _locked_file(self) -> Iterator[None]:
         """The inter-process write lock; failing to take it is a ``StorageError``."""
         try:
-            self._lock.acquire()
+            self._acquire()
         except OSError as exc:  # no lock file in a read-only directory; filelock.Timeout
             raise StorageError("write", self.path, exc) from exc
         try:
@@ -211,11 +217,40 @@ class ArticleStore:
         finally:
             self._lock.release()
 
+    def _acquire(self) -> None:
+        """Take the file lock; while it is held elsewhere, wait with a marker file beside
+        the database that tells a bulk session holding it to let go soon."""
+        try:
+            self._lock.acquire(blocking=False)
+            return
+        except Timeout:
+            pass
+        marker = self.path.with_name(
+            f"{self.path.name}{WAITING}{os.getpid()}-{threading.get_ident()}"
+        )
+        with contextlib.suppress(OSError):  # unmarked, it waits for the session's end
+            marker.touch()
+        try:
+            self._lock.acquire()
+        finally:
+            marker.unlink(missing_ok=True)
+
+    def _others_waiting(self) -> bool:
+        """Whether another writer waits for the file lock. A marker older than
+        LOCK_TIMEOUT_S is of a writer that died waiting (one alive has given up): deleted."""
+        oldest = time.time() - LOCK_TIMEOUT_S
+        for marker in self.path.parent.glob(f"{glob.escape(self.path.name)}{WAITING}*"):
+            with contextlib.suppress(OSError):  # gone meanwhile: that writer got in
+                if marker.stat().st_mtime > oldest:
+                    return True
+                marker.unlink()
+        return False
+
     @contextmanager
     def bulk(self) -> Iterator[None]:
         """Saves within are one write session (a bulk load): the file lock is held
-        throughout (let go for a moment every LOCK_HOLD_S), each save one record of the
-        log. A failure loses nothing saved before it."""
+        throughout (let go for a moment once held LOCK_HOLD_S while another writer waits),
+        each save one record of the log. A failure loses nothing saved before it."""
         with self._locked_file():
             with self._mutex:
                 self.refresh()
@@ -239,7 +274,7 @@ class ArticleStore:
             return
         self._apply(articles, report)
         self._commit()
-        if time.monotonic() - self._locked_at > LOCK_HOLD_S:
+        if time.monotonic() - self._locked_at > LOCK_HOLD_S and self._others_waiting():
             self._let_others_write()
 
     def _let_others_write(self) -> None:
@@ -258,14 +293,15 @@ class ArticleStore:
         self._save_snapshot()
 
     def _apply(self, articles: Iterable[Article], report: LoadReport) -> None:
-        """Insert and update in memory."""
-        table = self._db.table(ARTICLES)
-        batch: dict[Key, tuple[Article, Document]] = {}  # an id may come twice
+        """Insert and update in memory. The documents go into TinyDB's raw table directly:
+        TinyDB's insert re-keys the whole table, a pass over every document for each save
+        of a bulk load."""
+        batch: dict[Key, tuple[Article, int, dict[str, Any]]] = {}  # an id may come twice
         next_id = self._keys.next_doc_id()
         for article in articles:
             fingerprint = article.fingerprint or content_fingerprint(article.text)
             key = (article.library, article.id)
-            known = batch[key][0] if key in batch else self.get(article.id, article.library)
+            known = batch[key][0] if key in batch else self._get(key)
             if known is None and self._keys.same_story_stored(key, fingerprint):
                 report.duplicate += 1
                 continue
@@ -280,17 +316,15 @@ class ArticleStore:
             else:
                 doc_id, next_id = next_id, next_id + 1
                 report.loaded += 1
-            doc = Document(article_to_doc(article, fingerprint), doc_id)
-            batch[key] = (article, doc)
+            batch[key] = (article, doc_id, article_to_doc(article, fingerprint))
             self._keys.remember(key, doc_id, fingerprint)
             self._view = None
             report.article_ids.append(article.id)
-        docs = [doc for _article, doc in batch.values()]
-        stored = [doc.doc_id for doc in docs if str(doc.doc_id) in self._table()]
-        if stored:
-            table.remove(doc_ids=stored)
-        if docs:
-            table.insert_multiple(docs)
+        changed = {str(doc_id): doc for _article, doc_id, doc in batch.values()}
+        if changed:
+            data = self._storage.read()
+            data.setdefault(ARTICLES, {}).update(changed)
+            self._storage.write(data)
 
     @_synchronised
     def remove(self, article_id: str, library: Library = None) -> bool:

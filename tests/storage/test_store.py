@@ -196,6 +196,44 @@ def test_a_bulk_session_appends_and_rewrites_the_file_as_the_log_outgrows_it(
     assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 65)]
 
 
+def test_a_bulk_session_lets_a_waiting_writer_in_and_clears_a_dead_ones_marker(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(store_module, "LOCK_HOLD_S", 0.0)
+    db = tmp_path / "db.json"
+    marker = tmp_path / f"db.json{store_module.WAITING}999-1"
+    marker.touch()
+    old = time.time() - store_module.LOCK_TIMEOUT_S - 1
+    os.utime(marker, (old, old))  # a writer that died waiting long ago
+    store = ArticleStore(db)
+    with store.bulk():
+        for n in range(1, 5):
+            store.save([article(n)], LoadReport())
+    assert not marker.exists()
+    assert list(ArticleStore(db).articles()) == [article(n) for n in range(1, 5)]
+
+
+def test_a_bulk_session_updates_articles_it_saved_and_ones_stored_before(tmp_path):
+    db = tmp_path / "db.json"
+    store = ArticleStore(db)
+    store.save([article(1), article(2)], LoadReport())
+    report = LoadReport()
+    with store.bulk():
+        store.save([article(3), article(4), article(5)], report)
+        store.save([article(1, text="Stored before, edited.")], report)
+        store.save([article(4, text="Saved in this session, edited.")], report)
+        store.save([article(6)], report)
+    assert (report.loaded, report.updated) == (4, 2)
+    expected = [
+        article(1, text="Stored before, edited."), article(2), article(3),
+        article(4, text="Saved in this session, edited."), article(5), article(6),
+    ]
+    assert list(store.articles()) == expected
+    assert list(ArticleStore(db).articles()) == expected
+    (db.parent / "db.json.snapshot" / "meta.json").unlink()  # the file itself holds them
+    assert list(ArticleStore(db).articles()) == expected
+
+
 def test_a_failed_bulk_session_keeps_every_save_before_the_failure(tmp_path):
     db = tmp_path / "db.json"
     store = ArticleStore(db)
@@ -230,6 +268,7 @@ def test_other_writers_get_in_during_a_long_bulk_session(tmp_path, monkeypatch):
     bot.update_records("feeds", lambda rows: [*rows, {"url": "https://example.com/feed"}])
     assert not session_over.is_set()  # it got in during the session
     thread.join()
+    assert not list(tmp_path.glob("db.json.waiting-*"))  # the writer's marker, gone
     reopened = ArticleStore(db)
     assert reopened.records("feeds") == [{"url": "https://example.com/feed"}]
     assert list(reopened.articles()) == [article(n) for n in range(1, 41)]
