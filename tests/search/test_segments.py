@@ -64,6 +64,19 @@ def assert_as_one_index(serving: Engine) -> None:
         assert [e.score for e in got.excerpts] == pytest.approx([e.score for e in want.excerpts])
 
 
+@pytest.fixture
+def small_tiers(monkeypatch):
+    """Merges after three segments, tiers from four articles: a test-sized archive merges."""
+    monkeypatch.setattr(merging, "MERGE_FACTOR", 3)
+    monkeypatch.setattr(merging, "TIER_ARTICLES", 4)
+
+
+def remove(db: Path, records: list[dict]) -> None:
+    editor = engine(db)
+    for record in records:
+        editor.remove(next(a.id for a in editor.store.articles() if a.url == record["url"]))
+
+
 def edited(record: dict) -> dict:
     return {**record, "text": record["text"] + "\n\nThe flood forced the minister to act."}
 
@@ -79,9 +92,7 @@ def test_loads_removals_and_replacements_score_as_one_index(tmp_path, monkeypatc
     for start, stop in ((0, 40), (40, 70), (70, 85), (85, 90)):  # each by its own process
         load(db, records[start:stop])
     assert built == [40, 30, 15, 5]  # each load indexed its own articles only
-    editor = engine(db)
-    for record in records[10:13]:
-        editor.remove(next(a.id for a in editor.store.articles() if a.url == record["url"]))
+    remove(db, records[10:13])
     load(db, [edited(r) for r in records[50:53]], "edits.jsonl")  # replaced: same URL
     assert built[-1] == 3
     serving = engine(db)
@@ -92,16 +103,13 @@ def test_loads_removals_and_replacements_score_as_one_index(tmp_path, monkeypatc
     assert_as_one_index(serving)
 
 
-def test_merges_keep_few_segments_and_the_same_scores(tmp_path, monkeypatch):
-    monkeypatch.setattr(merging, "MERGE_FACTOR", 3)
-    monkeypatch.setattr(merging, "TIER_ARTICLES", 4)
+@pytest.mark.usefixtures("small_tiers")
+def test_merges_keep_few_segments_and_the_same_scores(tmp_path):
     db = tmp_path / "db.json"
     records = list(generate(40, seed=22))
     for start in range(0, 40, 2):
         load(db, records[start : start + 2])
-    editor = engine(db)
-    for record in records[:20]:  # most of the oldest segment's articles: dropped by a merge
-        editor.remove(next(a.id for a in editor.store.articles() if a.url == record["url"]))
+    remove(db, records[:20])  # most of the oldest segment's articles: dropped by a merge
     serving = load(db, [records[0]], "again.jsonl")  # its old version is live again
     index = serving.index()
     assert len(index.segments) <= 2 * merging.MERGE_FACTOR
@@ -110,9 +118,8 @@ def test_merges_keep_few_segments_and_the_same_scores(tmp_path, monkeypatch):
     assert_as_one_index(serving)
 
 
+@pytest.mark.usefixtures("small_tiers")
 def test_the_bot_merges_and_bakes_in_the_background(tmp_path, monkeypatch):
-    monkeypatch.setattr(merging, "MERGE_FACTOR", 3)
-    monkeypatch.setattr(merging, "TIER_ARTICLES", 4)
     db = tmp_path / "db.json"
     records = list(generate(30, seed=23))
     monkeypatch.setattr(index_module, "BAKED_WHEN_ASSEMBLED", 10)
