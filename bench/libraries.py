@@ -67,9 +67,11 @@ def built(db: Path, *loads: tuple[Path, bool]) -> Engine:
     return engine
 
 
-def timed(ask: Callable[..., Answer], latencies: list[float], *args: object) -> Answer:
+def timed(
+    ask: Callable[..., Answer], latencies: list[float], *args: object, **kwargs: object
+) -> Answer:
     start = time.perf_counter()
-    answer = ask(*args)
+    answer = ask(*args, **kwargs)
     latencies.append((time.perf_counter() - start) * 1000)
     return answer
 
@@ -109,7 +111,7 @@ def main() -> None:
             asked = (q["question"], asked_at(q))
             base = timed(alone.ask, runs["shared alone"], *asked)
             dm = timed(big.ask, runs["direct message"], *asked)
-            server = timed(big.ask, runs[SERVER], *asked, SERVER)
+            server = timed(big.ask, runs[SERVER], *asked, library=SERVER)
             same_top += top_citation(server) == top_citation(base)
             same_dm += top_citation(dm) == top_citation(base)
     baseline = statistics.median(runs["shared alone"])

@@ -11,7 +11,7 @@ nor cost a question time nor change a score.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,7 @@ def _spans(mask: np.ndarray) -> np.ndarray:
 class Libraries:
     codes: np.ndarray  # article number -> its library's number (SHARED; DEAD_CODE: dead)
     numbers: dict[str, int]  # server library id -> its number
+    _views: dict[Library, View | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, libraries: Iterable[Library]) -> Libraries:
@@ -68,7 +69,13 @@ class Libraries:
 
     def visible(self, library: Library) -> View | None:
         """What a reader in ``library`` (None: a direct message) may see; None when that
-        is every article (no server has any, none is dead)."""
+        is every article (no server has any, none is dead). Worked out once per library
+        (a pass over every article)."""
+        if library not in self._views:
+            self._views[library] = self._view(library)
+        return self._views[library]
+
+    def _view(self, library: Library) -> View | None:
         own = self.numbers.get(library) if library is not None else None
         allowed = self.codes == SHARED
         if own is not None:
