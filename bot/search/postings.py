@@ -24,6 +24,7 @@ ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # A common term's postings are scanned once when at most this many times the candidates;
 # for longer lists, each candidate is looked up by binary search (log n cache misses).
 SCAN_RATIO = 32
+REBAKE_POSTINGS = 4_000_000  # postings whose weights are computed at once when re-baking
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class SegmentPostings:
         np.cumsum(df, out=indptr[1:])
         docs = np.empty(int(indptr[-1]), np.int32)
         tf = np.empty(int(indptr[-1]), np.uint16)
+        weights = np.empty(int(indptr[-1]), np.float32)
         free = indptr[:-1].copy()  # each term's next free slot
         while parts:
             part = parts.pop(0)
@@ -111,15 +113,19 @@ class SegmentPostings:
             at += np.arange(len(part.docs))
             docs[at] = part.docs
             tf[at] = part.tf
+            weights[at] = tf_weights(part.tf, lengths[part.docs], bm25, avg)
             free[: part.n_terms] += counts
             del part, at
-        weights = tf_weights(tf, lengths[docs], bm25, avg)
         terms = np.flatnonzero(df)
         return cls(terms, np.r_[indptr[terms], indptr[-1]], docs, tf, weights, lengths, avg)
 
     def rebaked(self, bm25: Bm25, avg: float) -> SegmentPostings:
-        """The same postings with their weights baked for average length ``avg``."""
-        weights = tf_weights(self.tf, self.lengths[self.docs], bm25, avg)
+        """The same postings with their weights baked for average length ``avg``, a
+        slice at a time (whole, the temporaries would take four times the weights)."""
+        weights = np.empty(len(self.docs), np.float32)
+        for lo in range(0, len(self.docs), REBAKE_POSTINGS):
+            hi = lo + REBAKE_POSTINGS
+            weights[lo:hi] = tf_weights(self.tf[lo:hi], self.lengths[self.docs[lo:hi]], bm25, avg)
         return SegmentPostings(
             self.terms, self.indptr, self.docs, self.tf, weights, self.lengths, avg
         )
