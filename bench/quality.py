@@ -94,14 +94,20 @@ def run_engine(engine: Engine, questions: list[dict], out_path: Path) -> Row:
     return row
 
 
-def run_revision(revision: str, db: Path, questions: list[dict], workdir: Path) -> Row:
-    """An earlier revision's answers, through its own command line on the same database
-    (its latency is not comparable: one process answers all the questions)."""
+def run_revision(revision: str, dev: Path, questions: list[dict], workdir: Path) -> Row:
+    """An earlier revision's answers, through its own command line on a database it loads
+    itself (the storage formats differ between revisions; its latency is not comparable:
+    one process answers all the questions)."""
     code = workdir / "baseline"
     code.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision],
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    db = workdir / "baseline.json"
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "load", "--db", str(db), str(dev / "articles.jsonl.gz")],
+        capture_output=True, cwd=code, check=True,
+    )
     lines = "".join(
         json.dumps({"question": q["question"], "asked_at": asked_at(q).date().isoformat()})
         + "\n" for q in questions
@@ -223,7 +229,7 @@ def main() -> None:
         answers_path = Path(tmp) / "answers.jsonl"
         rows = [run_engine(engine, questions, answers_path), run_bm25s(engine, questions)]
         if args.baseline:
-            rows.append(run_revision(args.baseline, engine.store.path, questions, Path(tmp)))
+            rows.append(run_revision(args.baseline, dev, questions, Path(tmp)))
         report(rows, questions, answerable)
         official = subprocess.run(
             [
