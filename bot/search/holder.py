@@ -18,8 +18,6 @@ import logging
 import threading
 from collections.abc import Iterator
 
-import numpy as np
-
 from bot.answering.query import Corrector
 from bot.search.index import Index, assemble, stale
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
@@ -116,9 +114,8 @@ class IndexHolder:
 
     def _merged(self, index: Index, articles: Articles) -> Index:
         """Merge segments while the policy says so (call with the files locked)."""
-        while (due := due_merge(index.segments, index.live())) is not None:
-            live = index.live()[due]
-            merged = merge(index.segments[due], live, len(self._terms))
+        while (due := due_merge(index.segments, live := index.live())) is not None:
+            merged = merge(index.segments[due], live[due], len(self._terms))
             self._segments[due] = [(None, merged)]
             index = self._assembled(articles, save=True)
         return index
@@ -146,14 +143,15 @@ class IndexHolder:
                 writable = True
             yield writable
 
-    def _read_files(self) -> None:
+    def _read_files(self) -> bool:
         """Start from the segments on disk when another process changed them (or at the
-        first use), so segments it added are not built again."""
+        first use), so segments it added are not built again; whether it did."""
         if self.files is None or self.files.signature() == self._listed:
-            return
+            return False
         named, terms = self.files.load()
         self._segments, self._terms = list(named), terms
         self._listed = self.files.signature()
+        return True
 
     def _in_background(self) -> None:
         if self._background is None or not self._background.is_alive():
@@ -169,28 +167,30 @@ class IndexHolder:
             with self._build_lock:
                 articles = index.articles.store
                 with self._files_locked() as writable:
-                    self._read_files()
-                    index = self._assembled(articles, save=False)
+                    if self._read_files():  # another process changed them meanwhile
+                        index = self._assembled(articles, save=False)
                     if writable:
                         index = self._merged(index, articles)
-                    self._rebake(index)
-                    index = self._assembled(articles, save=False)
+                    if self._rebaked(index):
+                        index = self._assembled(articles, save=False)
                 self._swap(index)
         except Exception:  # the bot goes on answering from the index it has
             log.exception("index maintenance failed")
 
-    def _rebake(self, index: Index) -> None:
+    def _rebaked(self, index: Index) -> bool:
         """Bake large segments' weights for the index's average lengths (until then
-        questions compute them as they read them). Kept in memory: on disk they stay as
-        built, so a start re-bakes them again here."""
-        for number in stale(index):
+        questions compute them as they read them); whether any was. Kept in memory: on
+        disk they stay as built, so a start re-bakes them again here."""
+        numbers = stale(index)
+        for number in numbers:
             name, segment = self._segments[number]
             baked = segment.baked(index.sentences.avg, index.article_postings.avg)
             self._segments[number] = (name, baked)
+        return bool(numbers)
 
 
 def _unindexed(segments: list[tuple[str | None, Segment]], articles: Articles) -> Articles:
     """The store's articles no segment holds, each library's together."""
     indexed = {key for _name, segment in segments for key in segment.keys}
     missing = [n for n, key in enumerate(articles.keys()) if key not in indexed]
-    return articles.select(np.asarray(missing, np.int64).tolist()).by_library()
+    return articles.select(missing).by_library()

@@ -53,10 +53,6 @@ class IndexedArticles(Sequence[Article]):
     def __iter__(self) -> Iterator[Article]:
         return (self[n] for n in range(len(self.numbers)) if self.numbers[n] >= 0)
 
-    def header(self, number: int) -> Header | None:
-        found = int(self.numbers[number])
-        return None if found < 0 else self.store.headers()[found]
-
     def number_of(self, article_id: str, library: Library = None) -> int | None:
         """The index number of the store's article, None if it is not indexed."""
         found = self.store.number_of(article_id, library)

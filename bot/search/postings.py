@@ -194,10 +194,6 @@ class Postings:
             df[segment.terms] += np.diff(segment.indptr)
         object.__setattr__(self, "_df", df)
 
-    @classmethod
-    def single(cls, segment: SegmentPostings, bm25: Bm25) -> Postings:
-        return cls((segment,), bm25, segment.avg, None)
-
     @property
     def n_docs(self) -> int:
         """Documents numbered, live or not."""

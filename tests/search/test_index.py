@@ -25,7 +25,7 @@ def postings_of(counts: sparse.csr_matrix, bm25: Bm25 | None = None) -> Postings
     segment = SegmentPostings.from_parts(
         [TermMajor.of(counts, 0)], counts.shape[1], lengths, bm25, avg
     )
-    return Postings.single(segment, bm25)
+    return Postings((segment,), bm25, segment.avg, None)
 
 
 def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int):
