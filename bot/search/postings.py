@@ -52,9 +52,11 @@ def locate(docs: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _slots(n_docs: int) -> np.ndarray:
-    """This thread's map from document to candidate number, -1 for every other document:
-    a common term's postings are matched against the candidates in one pass (a binary
-    search per candidate cost 20-40 ms a question at 100,000 articles)."""
+    """This thread's map from a segment's document to candidate number, -1 for every
+    other document: a common term's postings are matched against the candidates in one
+    pass (a binary search per candidate cost 20-40 ms a question at 100,000 articles).
+    A segment's, not the index's: 4 bytes a sentence of the largest segment per thread
+    answering, not of the archive (320 MB each at a million articles)."""
     slots = getattr(_scratch, "slots", None)
     if slots is None or len(slots) < n_docs:
         slots = _scratch.slots = np.full(n_docs, -1, np.int32)
@@ -310,16 +312,20 @@ class Postings:
         scale = np.repeat(np.array([w for _p, w in picked], np.float32),
                           [p.hi - p.lo for p, _w in picked])
         totals = np.bincount(inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
-        common = present[len(picking) :]
-        if common:
-            slots = _slots(self.n_docs)
-            slots[candidates] = np.arange(len(candidates), dtype=np.int32)
+        common = [(p, weight[t]) for t in present[len(picking) :] for p in rows[t]]
+        for number, segment in enumerate(self.segments):
+            lo, hi = bounds[number], bounds[number + 1]
+            pieces = [(p, w) for p, w in common if p.segment == number]
+            if hi == lo or not pieces:
+                continue
+            local = candidates[lo:hi] - np.int32(self.offsets[number])
+            slots = _slots(segment.n_docs)
+            slots[local] = np.arange(lo, hi, dtype=np.int32)
             try:
-                for term in common:
-                    for piece in rows[term]:
-                        self._add(totals, candidates, norms, bounds, slots, piece, weight[term])
+                for piece, term_weight in pieces:
+                    self._add(totals, local, norms, lo, slots, piece, term_weight)
             finally:
-                slots[candidates] = -1
+                slots[local] = -1
         return candidates.astype(np.int32), totals.astype(np.float32)
 
     def score_within(
@@ -354,26 +360,23 @@ class Postings:
     def _add(
         self,
         totals: np.ndarray,
-        candidates: np.ndarray,
+        local: np.ndarray,
         norms: np.ndarray,
-        bounds: np.ndarray,
+        first: int,
         slots: np.ndarray,
         piece: Piece,
         weight: float,
     ) -> None:
-        """Add a common term's weighted postings to the ``candidates`` holding it (``norms``:
-        theirs; ``slots``: document -> candidate number, set for the candidates; ``bounds``:
-        where each segment's candidates start)."""
+        """Add a common term's weighted postings to the candidates holding it: those of
+        the piece's segment are ``local`` (numbered within it), candidates ``first``...
+        (``norms``: every candidate's; ``slots``: the segment's document -> candidate
+        number, set for them)."""
         segment = self.segments[piece.segment]
-        offset = int(self.offsets[piece.segment])
-        lo, hi = bounds[piece.segment], bounds[piece.segment + 1]
-        if lo == hi:
-            return
-        if len(piece.docs) > SCAN_RATIO * (hi - lo):  # few candidates: look each up
-            at, found = locate(piece.docs, (candidates[lo:hi] - offset).astype(np.int32))
-            held, at = lo + np.flatnonzero(found), piece.lo + at[found]
+        if len(piece.docs) > SCAN_RATIO * len(local):  # few candidates: look each up
+            at, found = locate(piece.docs, local)
+            held, at = first + np.flatnonzero(found), piece.lo + at[found]
         else:
-            slot = slots[offset : offset + segment.n_docs][piece.docs]
+            slot = slots[piece.docs]
             found = slot >= 0
             held, at = slot[found], piece.lo + np.flatnonzero(found)
         totals[held] += tf_weights(segment.tf[at], norms[held], self.bm25) * weight
