@@ -6,11 +6,11 @@ files, memory-mapped when read, and ``meta.json``: its articles' keys and its wo
 ``.weights.npy`` files and average lengths older versions wrote are not read),
 ``terms.txt`` (the archive's terms, one a line, in id order, only ever appended to) and
 ``segments.json`` (the segments of the current index, and how many terms and bytes of
-``terms.txt`` are valid). A segment is
-written whole to a temporary directory and renamed into place, and the list replaced
-atomically, so a reader finds the old list or the new one; a segment missing or damaged
-is left out, and the articles it held are indexed again. Writers hold a file lock and
-start from what is on disk, so two processes adding segments lose nothing.
+``terms.txt`` are valid). A segment is written whole to a temporary directory and renamed
+into place, and the list replaced atomically, so a reader finds the old list or the new
+one; a segment missing or damaged is left out, and the articles it held are indexed
+again. Writers hold a file lock and start from what is on disk, so two processes adding
+segments lose nothing.
 """
 
 from __future__ import annotations
