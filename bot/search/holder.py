@@ -6,8 +6,8 @@ merged by a tiered policy (``search.merging``), so a change costs about its own 
 whatever the archive's. Thread-safe for one writer and many readers: an index is
 immutable once assembled, and a new one replaces it in a single assignment. With
 ``serve_stale`` (the bot), a change made by another process is indexed in a background
-thread while questions go on being answered from the previous index, and merges and the
-re-baking of weights run there too; a change made through this holder is indexed before
+thread while questions go on being answered from the previous index, and merges run
+there too; a change made through this holder is indexed before
 ``changed`` returns.
 """
 
@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 
 from bot.answering.query import Corrector
-from bot.search.index import Index, assemble, stale
+from bot.search.index import Index, assemble
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
 from bot.search.segment import Segment, Terms, build_segment, merge
 from bot.search.segment_files import SegmentFiles, index_path
@@ -94,20 +94,15 @@ class IndexHolder:
                 if not self.serve_stale and writable:  # the bot merges in the background
                     index = self._merged(index, articles)
             current = self._swap(index)
-        if self.serve_stale and (stale(index) or due_merge(index.segments, index.live())):
+        if self.serve_stale and due_merge(index.segments, index.live()) is not None:
             self._in_background()
         return current
 
     def _assembled(self, articles: Articles, save: bool) -> Index:
-        new = [n for n, (name, _s) in enumerate(self._segments) if name is None]
-        index = assemble([s for _n, s in self._segments], articles, self._terms, new)
-        # Keep the weights assemble baked (on disk they stay as built: derived data).
-        self._segments = [(name, new) for (name, _s), new in
-                          zip(self._segments, index.segments, strict=True)]
         if save and self.files is not None:
             self._segments = list(self.files.save(self._segments, self._terms))
             self._listed = self.files.signature()
-        return index
+        return assemble([s for _n, s in self._segments], articles, self._terms)
 
     def _unsaved(self) -> bool:
         return self.files is not None and any(name is None for name, _s in self._segments)
@@ -159,7 +154,7 @@ class IndexHolder:
             self._background.start()
 
     def _maintain(self) -> None:
-        """The bot's background work: index what changed, merge, re-bake stale weights."""
+        """The bot's background work: index what changed, and merge."""
         try:
             with self._state_lock:
                 behind = self._stale or self._index is None
@@ -171,22 +166,9 @@ class IndexHolder:
                         index = self._assembled(articles, save=False)
                     if writable:
                         index = self._merged(index, articles)
-                    if self._rebaked(index):
-                        index = self._assembled(articles, save=False)
                 self._swap(index)
         except Exception:  # the bot goes on answering from the index it has
             log.exception("index maintenance failed")
-
-    def _rebaked(self, index: Index) -> bool:
-        """Bake large segments' weights for the index's average lengths (until then
-        questions compute them as they read them); whether any was. Kept in memory: on
-        disk they stay as built, so a start re-bakes them again here."""
-        numbers = stale(index)
-        for number in numbers:
-            name, segment = self._segments[number]
-            baked = segment.baked(index.sentences.avg, index.article_postings.avg)
-            self._segments[number] = (name, baked)
-        return bool(numbers)
 
 
 def _unindexed(segments: list[tuple[str | None, Segment]], articles: Articles) -> Articles:

@@ -10,7 +10,7 @@ are kept as offsets into their article's text, so each text is held once. Querie
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,12 +24,8 @@ from bot.search.postings import (
     combined_avg,
 )
 from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment
+from bot.search.segmented import Segmented
 from bot.storage.documents import Articles, Header
-
-# Segments of up to this many articles get their weights baked for the index's average
-# lengths when it is assembled (milliseconds); larger ones by the bot's maintenance thread,
-# their weights computed as questions read them until then.
-BAKED_WHEN_ASSEMBLED = PART_ARTICLES
 
 
 class IndexedArticles(Sequence[Article]):
@@ -71,13 +67,14 @@ class IndexedArticles(Sequence[Article]):
 class Index:
     segments: tuple[Segment, ...]
     articles: IndexedArticles
-    sent_article: np.ndarray  # sentence -> article number
-    sent_start: np.ndarray  # sentence -> start offset in its article's text
-    sent_end: np.ndarray
+    # Per sentence, read in each segment's own array (no copy per index version):
+    sent_article: Segmented  # sentence -> article number
+    sent_start: Segmented  # sentence -> start offset in its article's text
+    sent_end: Segmented
+    sent_question: Segmented  # sentence -> whether it ends with "?" (a subhead, usually)
     article_first: np.ndarray  # article -> its first sentence number (and n_sentences at the end)
     article_story: np.ndarray  # article -> its story: syndicated copies share one number
     article_day: np.ndarray  # article -> publication date as a proleptic ordinal, 0 if unknown
-    sent_question: np.ndarray  # sentence -> whether it ends with "?" (a subhead, usually)
     sentences: Postings
     article_postings: Postings
     term_ids: dict[str, int]
@@ -111,13 +108,9 @@ def build_index(articles: Articles, part_articles: int = PART_ARTICLES, workers:
     return assemble([build_segment(articles, terms, part_articles, workers)], articles, terms)
 
 
-def assemble(
-    segments: Sequence[Segment], store: Articles, terms: Terms, bake: Collection[int] = ()
-) -> Index:
+def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Index:
     """The index of ``segments`` for the store's articles ``store``: each segment article
-    the store holds (same library, id and fingerprint) is live, the rest dead. Weights are
-    baked for the live average lengths in small segments and those numbered in ``bake``
-    (new ones, before they are saved)."""
+    the store holds (same library, id and fingerprint) is live, the rest dead."""
     where = {key: n for n, key in enumerate(store.keys())}
     numbers = np.fromiter(
         (where.pop(key, -1) for segment in segments for key in segment.keys), np.int64,
@@ -129,10 +122,6 @@ def assemble(
                                                                             strict=True)]
     sentence_avg = combined_avg([s.sentences for s in segments], sentence_live)
     article_avg = combined_avg([s.articles for s in segments], live)
-    segments = tuple(
-        s.baked(sentence_avg, article_avg) if s.n_articles <= BAKED_WHEN_ASSEMBLED or n in bake
-        else s for n, s in enumerate(segments)
-    )
     sentence_counts = [len(s.sent_article) for s in segments]
     sentence_offsets = np.r_[0, np.cumsum(sentence_counts)].astype(np.int64)
     headers = store.headers()
@@ -145,12 +134,13 @@ def assemble(
     ).astype(np.int32)
     article_spans = libraries.live_spans()
     return Index(
-        segments=segments,
+        segments=tuple(segments),
         articles=IndexedArticles(store, numbers),
-        sent_article=_joined([s.sent_article + np.int32(bounds[i])
-                              for i, s in enumerate(segments)], np.int32),
-        sent_start=_joined([s.sent_start for s in segments], np.int32),
-        sent_end=_joined([s.sent_end for s in segments], np.int32),
+        sent_article=Segmented([s.sent_article for s in segments], np.int32,
+                               [int(b) for b in bounds[:-1]]),
+        sent_start=Segmented([s.sent_start for s in segments], np.int32),
+        sent_end=Segmented([s.sent_end for s in segments], np.int32),
+        sent_question=Segmented([s.sent_question for s in segments], bool),
         article_first=article_first,
         article_story=np.unique(_joined([s.stories for s in segments], np.uint64),
                                 return_inverse=True)[1].astype(np.int32).ravel(),
@@ -158,7 +148,6 @@ def assemble(
             (_day(headers[n]) if n >= 0 else 0 for n in numbers.tolist()), np.int32,
             len(numbers),
         ),
-        sent_question=_joined([s.sent_question for s in segments], bool),
         sentences=Postings(
             tuple(s.sentences for s in segments), SENTENCE_BM25, sentence_avg,
             None if article_spans is None else article_first[article_spans].astype(np.int64),
@@ -170,14 +159,6 @@ def assemble(
         vocabulary=_vocabulary(segments),
         libraries=libraries,
     )
-
-
-def stale(index: Index) -> list[int]:
-    """The segments whose weights were baked for other average lengths than the index's
-    (their weights are computed as questions read them until they are baked again)."""
-    sentence_avg, article_avg = index.sentences.avg, index.article_postings.avg
-    return [n for n, s in enumerate(index.segments)
-            if s.sentences.avg != sentence_avg or s.articles.avg != article_avg]
 
 
 def _day(header: Header) -> int:

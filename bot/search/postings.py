@@ -1,12 +1,14 @@
-"""BM25 postings: for each term, the documents holding it with their weights.
+"""BM25 postings: for each term, the documents holding it with its frequency in each.
 
 Each index segment's postings (``SegmentPostings``) are built from term counts a part at a
-time (``TermMajor``) into compressed rows holding each document's term frequency and its
-BM25 term-frequency weight, baked with an average document length. ``Postings`` scores
-the segments of an index as one: rarity (idf) is counted over them at question time, and
-a segment whose weights were baked with another average length than the index's has them
-computed as they are read, so the scores are those of one index built over everything.
-Rare terms pick the candidates, common ones add to them.
+time (``TermMajor``) into compressed rows holding each document's term frequency.
+``Postings`` scores the segments of an index as one: rarity (idf) and the average length
+are counted over them, and BM25's term-frequency weights computed for the postings a
+question reads, so the scores are those of one index built over everything whatever the
+segments' history. (Weights baked into the files would be out of date after every change
+of the average length: re-baking a 100,000-article segment took seconds and 560 MB of
+weights, and questions read few postings.) Rare terms pick the candidates, common ones
+add to them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # A common term's postings are scanned once when at most this many times the candidates;
 # for longer lists, each candidate is looked up by binary search (log n cache misses).
 SCAN_RATIO = 32
-REBAKE_POSTINGS = 4_000_000  # postings whose weights are computed at once when re-baking
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,11 @@ def locate(docs: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _slots(n_docs: int) -> np.ndarray:
-    """This thread's map from document to candidate number, -1 for every other document:
-    a common term's postings are matched against the candidates in one pass (a binary
-    search per candidate cost 20-40 ms a question at 100,000 articles)."""
+    """This thread's map from a segment's document to candidate number, -1 for every
+    other document: a common term's postings are matched against the candidates in one
+    pass (a binary search per candidate cost 20-40 ms a question at 100,000 articles).
+    A segment's, not the index's: 4 bytes a sentence of the largest segment per thread
+    answering, not of the archive (320 MB each at a million articles)."""
     slots = getattr(_scratch, "slots", None)
     if slots is None or len(slots) < n_docs:
         slots = _scratch.slots = np.full(n_docs, -1, np.int32)
@@ -73,17 +76,13 @@ class SegmentPostings:
     """One segment's postings in compressed rows, one per term it holds (``terms``, the
     archive's ids, in increasing order: a small segment has a few thousand rows, not one
     per term of the archive): row i holds every document of the segment containing term
-    ``terms[i]`` (numbered within the segment), its term frequency and its BM25
-    term-frequency weight tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) for the average
-    length ``avg`` (the index's when the weights were baked)."""
+    ``terms[i]`` (numbered within the segment) and its term frequency."""
 
     terms: np.ndarray  # int64
     indptr: np.ndarray  # int64, len(terms) + 1
     docs: np.ndarray  # int32
     tf: np.ndarray  # uint16
-    weights: np.ndarray  # float32
     lengths: np.ndarray  # float32: each document's terms, repeats counted
-    avg: float
 
     @property
     def n_docs(self) -> int:
@@ -91,7 +90,7 @@ class SegmentPostings:
 
     @classmethod
     def from_parts(
-        cls, parts: list[TermMajor], n_terms: int, lengths: np.ndarray, bm25: Bm25, avg: float
+        cls, parts: list[TermMajor], n_terms: int, lengths: np.ndarray
     ) -> SegmentPostings:
         """Postings from term counts built a part at a time (documents in order: the first
         part's documents come before the second's). Each part is freed once merged, so
@@ -104,7 +103,6 @@ class SegmentPostings:
         np.cumsum(df, out=indptr[1:])
         docs = np.empty(int(indptr[-1]), np.int32)
         tf = np.empty(int(indptr[-1]), np.uint16)
-        weights = np.empty(int(indptr[-1]), np.float32)
         free = indptr[:-1].copy()  # each term's next free slot
         while parts:
             part = parts.pop(0)
@@ -113,22 +111,10 @@ class SegmentPostings:
             at += np.arange(len(part.docs))
             docs[at] = part.docs
             tf[at] = part.tf
-            weights[at] = tf_weights(part.tf, lengths[part.docs], bm25, avg)
             free[: part.n_terms] += counts
             del part, at
         terms = np.flatnonzero(df)
-        return cls(terms, np.r_[indptr[terms], indptr[-1]], docs, tf, weights, lengths, avg)
-
-    def rebaked(self, bm25: Bm25, avg: float) -> SegmentPostings:
-        """The same postings with their weights baked for average length ``avg``, a
-        slice at a time (whole, the temporaries would take four times the weights)."""
-        weights = np.empty(len(self.docs), np.float32)
-        for lo in range(0, len(self.docs), REBAKE_POSTINGS):
-            hi = lo + REBAKE_POSTINGS
-            weights[lo:hi] = tf_weights(self.tf[lo:hi], self.lengths[self.docs[lo:hi]], bm25, avg)
-        return SegmentPostings(
-            self.terms, self.indptr, self.docs, self.tf, weights, self.lengths, avg
-        )
+        return cls(terms, np.r_[indptr[terms], indptr[-1]], docs, tf, lengths)
 
     def row(self, term_id: int) -> tuple[int, int]:
         """Where term ``term_id``'s postings sit in ``docs`` (an empty range if none)."""
@@ -148,14 +134,19 @@ class SegmentPostings:
         return TermMajor(indptr, number[self.docs[keep]].astype(np.int32), self.tf[keep])
 
 
-def tf_weights(tf: np.ndarray, lengths: np.ndarray, bm25: Bm25, avg: float) -> np.ndarray:
-    """BM25's term-frequency weights of counts ``tf`` in documents of ``lengths`` (float32)."""
-    k1, b = bm25.k1, bm25.b
+def length_norms(lengths: np.ndarray, bm25: Bm25, avg: float) -> np.ndarray:
+    """k1 (1 - b + b len / avg) of documents of ``lengths``: BM25's weight of a term in a
+    document is tf (k1 + 1) / (tf + its norm) (float32)."""
+    norms = lengths * np.float32(bm25.k1 * bm25.b / avg)
+    norms += np.float32(bm25.k1 * (1 - bm25.b))
+    return norms
+
+
+def tf_weights(tf: np.ndarray, norms: np.ndarray, bm25: Bm25) -> np.ndarray:
+    """BM25's term-frequency weights of counts ``tf`` in documents of ``norms``."""
     weights = tf.astype(np.float32)
-    denominator = lengths * np.float32(k1 * b / avg)
-    denominator += np.float32(k1 * (1 - b))
-    denominator += weights
-    weights *= np.float32(k1 + 1)
+    denominator = weights + norms
+    weights *= np.float32(bm25.k1 + 1)
     weights /= denominator
     return weights
 
@@ -240,19 +231,15 @@ class Postings:
                          for a, b in bounds.tolist() if b > a)
         return found
 
-    def weights(self, piece: Piece, at: np.ndarray | None = None) -> np.ndarray:
-        """BM25 term-frequency weights of a piece's postings (those at positions ``at``
-        within it only, if given): as baked when the segment's average length is the
-        index's, else computed now."""
-        segment = self.segments[piece.segment]
-        if segment.avg == self.avg:
-            baked = segment.weights[piece.lo : piece.hi]
-            return baked if at is None else baked[at]
-        tf = segment.tf[piece.lo : piece.hi]
-        docs = piece.docs
-        if at is not None:
-            tf, docs = tf[at], docs[at]
-        return tf_weights(tf, segment.lengths[docs], self.bm25, self.avg)
+    def norms(self, docs: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """``length_norms`` of the sorted document numbers ``docs`` (``bounds``: where
+        each segment's start in them)."""
+        lengths = np.empty(len(docs), np.float32)
+        for number, segment in enumerate(self.segments):
+            lo, hi = bounds[number], bounds[number + 1]
+            if hi > lo:
+                lengths[lo:hi] = segment.lengths[docs[lo:hi] - self.offsets[number]]
+        return length_norms(lengths, self.bm25, self.avg)
 
     def holds(self, term_id: int, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` (document numbers) contain term ``term_id``."""
@@ -318,20 +305,27 @@ class Postings:
             return np.empty(0, np.int32), np.empty(0, np.float32)
         picked = [(p, weight[t]) for t in picking for p in rows[t]]
         docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
-        scores = np.concatenate([self.weights(p) * np.float32(w) for p, w in picked])
         candidates, inverse = np.unique(docs, return_inverse=True)
-        totals = np.bincount(inverse, weights=scores)
-        common = present[len(picking) :]
-        if common:
-            slots = _slots(self.n_docs)
-            slots[candidates] = np.arange(len(candidates), dtype=np.int32)
-            bounds = np.searchsorted(candidates, self.offsets)
+        bounds = np.searchsorted(candidates, self.offsets)
+        norms = self.norms(candidates, bounds)  # each candidate's length read once
+        tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
+        scale = np.repeat(np.array([w for _p, w in picked], np.float32),
+                          [p.hi - p.lo for p, _w in picked])
+        totals = np.bincount(inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
+        common = [(p, weight[t]) for t in present[len(picking) :] for p in rows[t]]
+        for number, segment in enumerate(self.segments):
+            lo, hi = bounds[number], bounds[number + 1]
+            pieces = [(p, w) for p, w in common if p.segment == number]
+            if hi == lo or not pieces:
+                continue
+            local = candidates[lo:hi] - np.int32(self.offsets[number])
+            slots = _slots(segment.n_docs)
+            slots[local] = np.arange(lo, hi, dtype=np.int32)
             try:
-                for term in common:
-                    for piece in rows[term]:
-                        self._add(totals, candidates, bounds, slots, piece, weight[term])
+                for piece, term_weight in pieces:
+                    self._add(totals, local, norms, lo, slots, piece, term_weight)
             finally:
-                slots[candidates] = -1
+                slots[local] = -1
         return candidates.astype(np.int32), totals.astype(np.float32)
 
     def score_within(
@@ -342,6 +336,7 @@ class Postings:
         weighted scores. Each term's postings are searched for them, none read in full."""
         totals = np.zeros(len(docs), np.float32)
         bounds = np.searchsorted(docs, self.offsets)
+        norms = self.norms(docs, bounds)
         seen = self.seen(spans)
         cuts = self.cut(spans)
         for term, weight in term_weights.items():
@@ -356,33 +351,35 @@ class Postings:
                     continue
                 local = (docs[lo:hi] - self.offsets[piece.segment]).astype(np.int32)
                 at, found = locate(piece.docs, local)
-                totals[lo + np.flatnonzero(found)] += self.weights(piece, at[found]) * scaled
+                held = lo + np.flatnonzero(found)
+                tf = self.segments[piece.segment].tf[piece.lo + at[found]]
+                totals[held] += tf_weights(tf, norms[held], self.bm25) * scaled
         matched = totals > 0
         return docs[matched], totals[matched]
 
     def _add(
         self,
         totals: np.ndarray,
-        candidates: np.ndarray,
-        bounds: np.ndarray,
+        local: np.ndarray,
+        norms: np.ndarray,
+        first: int,
         slots: np.ndarray,
         piece: Piece,
         weight: float,
     ) -> None:
-        """Add a common term's weighted postings to the ``candidates`` holding it (``slots``:
-        document -> candidate number, set for the candidates; ``bounds``: where each
-        segment's candidates start)."""
-        offset = int(self.offsets[piece.segment])
-        lo, hi = bounds[piece.segment], bounds[piece.segment + 1]
-        if lo == hi:
-            return
-        if len(piece.docs) > SCAN_RATIO * (hi - lo):  # few candidates: look each up
-            at, found = locate(piece.docs, (candidates[lo:hi] - offset).astype(np.int32))
-            totals[lo + np.flatnonzero(found)] += self.weights(piece, at[found]) * weight
+        """Add a common term's weighted postings to the candidates holding it: those of
+        the piece's segment are ``local`` (numbered within it), candidates ``first``...
+        (``norms``: every candidate's; ``slots``: the segment's document -> candidate
+        number, set for them)."""
+        segment = self.segments[piece.segment]
+        if len(piece.docs) > SCAN_RATIO * len(local):  # few candidates: look each up
+            at, found = locate(piece.docs, local)
+            held, at = first + np.flatnonzero(found), piece.lo + at[found]
         else:
-            slot = slots[offset : offset + self.segments[piece.segment].n_docs][piece.docs]
+            slot = slots[piece.docs]
             found = slot >= 0
-            totals[slot[found]] += self.weights(piece, np.flatnonzero(found)) * weight
+            held, at = slot[found], piece.lo + np.flatnonzero(found)
+        totals[held] += tf_weights(segment.tf[at], norms[held], self.bm25) * weight
 
 
 def combined_avg(segments: Sequence[SegmentPostings], live: Sequence[np.ndarray | None]) -> float:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.processes import in_order
-from bot.search.postings import ARTICLE_BM25, SENTENCE_BM25, SegmentPostings, TermMajor
+from bot.search.postings import SegmentPostings, TermMajor
 from bot.search.tokens import Tokens, tokenize
 from bot.storage.documents import ArticleKey, Articles
 
@@ -52,21 +52,6 @@ class Segment:
     @property
     def n_articles(self) -> int:
         return len(self.keys)
-
-    def baked(self, sentence_avg: float, article_avg: float) -> Segment:
-        """The segment with its weights baked for these average lengths (itself if so)."""
-        sentences, articles = self.sentences, self.articles
-        if sentences.avg == sentence_avg and articles.avg == article_avg:
-            return self
-        return Segment(
-            self.keys, self.stories, self.sent_article, self.sent_start, self.sent_end,
-            self.sent_question, self.article_first,
-            sentences if sentences.avg == sentence_avg
-            else sentences.rebaked(SENTENCE_BM25, sentence_avg),
-            articles if articles.avg == article_avg
-            else articles.rebaked(ARTICLE_BM25, article_avg),
-            self.words,
-        )
 
 
 class Terms:
@@ -133,8 +118,8 @@ def build_segment(
     workers: int = 0,
 ) -> Segment:
     """The segment of ``articles``, tokenized a run of ``part_articles`` at a time (by
-    ``workers`` processes for PARALLEL_MIN_ARTICLES or more), its weights baked for its
-    own average lengths. New terms are added to ``terms``."""
+    ``workers`` processes for PARALLEL_MIN_ARTICLES or more). New terms are added to
+    ``terms``."""
     if workers and len(articles) >= PARALLEL_MIN_ARTICLES:
         try:
             return _build(articles, part_articles, terms,
@@ -214,12 +199,8 @@ def _segment(
         sent_end=sent_end,
         sent_question=sent_question,
         article_first=np.r_[0, np.cumsum(per_article)].astype(np.int32),
-        sentences=SegmentPostings.from_parts(
-            sentence_parts, n_terms, sentence_lengths, SENTENCE_BM25, _mean(sentence_lengths)
-        ),
-        articles=SegmentPostings.from_parts(
-            article_parts, n_terms, article_lengths, ARTICLE_BM25, _mean(article_lengths)
-        ),
+        sentences=SegmentPostings.from_parts(sentence_parts, n_terms, sentence_lengths),
+        articles=SegmentPostings.from_parts(article_parts, n_terms, article_lengths),
         words=words,
     )
 
@@ -267,10 +248,6 @@ def merge(segments: Sequence[Segment], live: Sequence[np.ndarray], n_terms: int)
 def story_hash(story: str) -> int:
     """A story key as 8 bytes (the keys are 50 words: a million would take 300 MB)."""
     return int.from_bytes(hashlib.blake2b(story.encode(), digest_size=8).digest(), "little")
-
-
-def _mean(lengths: np.ndarray) -> float:
-    return float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
 
 
 def _joined(lengths: list[np.ndarray]) -> np.ndarray:

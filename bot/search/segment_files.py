@@ -2,14 +2,15 @@
 archive again.
 
 Derived data only. ``db.json.index/`` holds one directory per segment (its arrays as .npy
-files, memory-mapped when read, and ``meta.json``: its articles' keys, its words, the
-average lengths its weights were baked for), ``terms.txt`` (the archive's terms, one a
-line, in id order, only ever appended to) and ``segments.json`` (the segments of the
-current index, and how many terms and bytes of ``terms.txt`` are valid). A segment is
-written whole to a temporary directory and renamed into place, and the list replaced
-atomically, so a reader finds the old list or the new one; a segment missing or damaged
-is left out, and the articles it held are indexed again. Writers hold a file lock and
-start from what is on disk, so two processes adding segments lose nothing.
+files, memory-mapped when read, and ``meta.json``: its articles' keys and its words; the
+``.weights.npy`` files and average lengths older versions wrote are not read),
+``terms.txt`` (the archive's terms, one a line, in id order, only ever appended to) and
+``segments.json`` (the segments of the current index, and how many terms and bytes of
+``terms.txt`` are valid). A segment is written whole to a temporary directory and renamed
+into place, and the list replaced atomically, so a reader finds the old list or the new
+one; a segment missing or damaged is left out, and the articles it held are indexed
+again. Writers hold a file lock and start from what is on disk, so two processes adding
+segments lose nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ LOCK_TIMEOUT_S = 600  # a writer waits this long for another's segment (a bulk l
 _ARRAYS = ("sent_article", "sent_start", "sent_end", "sent_question", "article_first",
            "stories")
 _POSTINGS = ("sentences", "articles")
-_POSTING_ARRAYS = ("terms", "indptr", "docs", "tf", "weights", "lengths")
+_POSTING_ARRAYS = ("terms", "indptr", "docs", "tf", "lengths")
 
 Named = list[tuple[str, Segment]]  # segments in index order, with their directory names
 
@@ -147,8 +148,7 @@ def read(directory: Path) -> Segment | None:
             return np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
 
         postings = {
-            name: SegmentPostings(*(array(f"{name}.{a}") for a in _POSTING_ARRAYS),
-                                  avg=float(meta["avg"][name]))
+            name: SegmentPostings(*(array(f"{name}.{a}") for a in _POSTING_ARRAYS))
             for name in _POSTINGS
         }
         return Segment(
@@ -172,10 +172,8 @@ def _write(path: Path, segment: Segment) -> str:
             postings = getattr(segment, field)
             for array in _POSTING_ARRAYS:
                 _save(fresh / f"{field}.{array}.npy", getattr(postings, array))
-        replace_file(fresh / META, [orjson.dumps({
-            "keys": segment.keys, "words": segment.words,
-            "avg": {field: getattr(segment, field).avg for field in _POSTINGS},
-        })], 0o644)
+        replace_file(fresh / META, [orjson.dumps({"keys": segment.keys, "words": segment.words})],
+                     0o644)
         fresh.chmod(0o755)
         fresh.rename(path / name)
     except BaseException:

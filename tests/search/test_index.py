@@ -22,19 +22,19 @@ def postings_of(counts: sparse.csr_matrix, bm25: Bm25 | None = None) -> Postings
     bm25 = bm25 or Bm25()
     lengths = np.asarray(counts.sum(axis=1), np.float32).ravel()
     avg = float(lengths.mean()) if lengths.mean() > 0 else 1.0
-    segment = SegmentPostings.from_parts(
-        [TermMajor.of(counts, 0)], counts.shape[1], lengths, bm25, avg
-    )
-    return Postings((segment,), bm25, segment.avg, None)
+    segment = SegmentPostings.from_parts([TermMajor.of(counts, 0)], counts.shape[1], lengths)
+    return Postings((segment,), bm25, avg, None)
 
 
 def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int):
-    """The documents and sums ``score`` should give, from a dense matrix of BM25 weights."""
-    [segment] = postings.segments
-    dense = np.zeros(counts.shape, np.float32)
-    for term in range(counts.shape[1]):
-        lo, hi = segment.row(term)
-        dense[segment.docs[lo:hi], term] = segment.weights[lo:hi] * postings.idf(term)
+    """The documents and sums ``score`` should give, from a dense matrix of BM25 weights:
+    tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) idf."""
+    k1, b = postings.bm25.k1, postings.bm25.b
+    tf = counts.toarray().astype(np.float64)
+    lengths = tf.sum(axis=1, keepdims=True)
+    norms = k1 * (1 - b + b * lengths / postings.avg)
+    idf = np.array([postings.idf(term) for term in range(counts.shape[1])])
+    dense = tf * (k1 + 1) / (tf + norms) * idf
     present = sorted((t for t in weights if postings.df(t)), key=postings.df)
     picking, total = [], 0
     for term in present:
@@ -96,20 +96,27 @@ def test_scores_within_spans_are_those_of_an_index_of_those_documents(monkeypatc
         np.testing.assert_allclose(sums, alone_sums, rtol=1e-5)
 
 
-def test_weights_computed_as_read_equal_weights_baked(monkeypatch):
-    """A segment baked for another average length has its weights computed as questions
-    read them: the same scores as baking them for the right one."""
+def test_scores_of_segments_are_those_of_one_segment_of_all_their_documents(monkeypatch):
+    """The documents cut into segments at random, each built alone: the same candidates
+    and scores, the average length and rarity counted over all of them."""
     rng = np.random.default_rng(11)
-    for _ in range(10):
+    for _ in range(20):
         counts = random_counts(rng)
-        baked = postings_of(counts, Bm25(b=0.75))
-        [segment] = baked.segments
-        off = Postings((segment.rebaked(Bm25(b=0.75), segment.avg * 1.7),), Bm25(b=0.75),
-                       segment.avg, None)
+        whole = postings_of(counts, Bm25(b=0.75))
+        cuts = np.unique(rng.integers(0, counts.shape[0] + 1, 3)).tolist()
+        parts = [counts[lo:hi] for lo, hi in zip([0, *cuts], [*cuts, counts.shape[0]],
+                                                  strict=True) if hi > lo]
+        split = Postings(tuple(postings_of(p).segments[0] for p in parts), Bm25(b=0.75),
+                         whole.avg, None)
         weights = {int(t): 1.0 for t in rng.integers(0, counts.shape[1], 4)}
         for ratio in (0, 10**9):
             monkeypatch.setattr(postings_module, "SCAN_RATIO", ratio)
-            want, got = baked.score(weights, 10), off.score(weights, 10)
+            budget = int(rng.integers(1, counts.shape[0] + 2))
+            want, got = whole.score(weights, budget), split.score(weights, budget)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_allclose(got[1], want[1], rtol=1e-5)
+            docs = np.sort(rng.choice(counts.shape[0], min(5, counts.shape[0]), replace=False))
+            want, got = whole.score_within(weights, docs), split.score_within(weights, docs)
             np.testing.assert_array_equal(got[0], want[0])
             np.testing.assert_allclose(got[1], want[1], rtol=1e-5)
 
@@ -120,7 +127,7 @@ def assert_same_segment(got, want) -> None:
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
     for name in ("sentences", "articles"):
         got_postings, want_postings = getattr(got, name), getattr(want, name)
-        for array in ("indptr", "docs", "tf", "weights", "lengths"):
+        for array in ("indptr", "docs", "tf", "lengths"):
             np.testing.assert_array_equal(
                 getattr(got_postings, array), getattr(want_postings, array)
             )
@@ -151,7 +158,7 @@ def test_bm25_of_a_tiny_index():
     [segment] = postings.segments
     np.testing.assert_array_equal(segment.indptr, [0, 2, 3])
     np.testing.assert_array_equal(segment.docs, [0, 1, 1])
-    np.testing.assert_allclose(segment.weights, [4 / 3, 1, 1], rtol=1e-6)
+    np.testing.assert_array_equal(segment.tf, [2, 1, 1])
     idf0, idf1 = np.log1p(0.5 / 2.5), np.log1p(1.5 / 1.5)
     docs, scores = postings.score({0: 1.0, 1: 2.0})
     np.testing.assert_array_equal(docs, [0, 1])

@@ -13,9 +13,8 @@ import pytest
 from bench.gen_corpus import generate
 from bot.engine import Engine
 from bot.search import holder as holder_module
-from bot.search import index as index_module
 from bot.search import merging
-from bot.search.index import Index, build_index, stale
+from bot.search.index import Index, build_index
 from bot.storage.store import ArticleStore
 
 QUESTIONS = ("What did the minister announce about the budget?",
@@ -82,7 +81,6 @@ def edited(record: dict) -> dict:
 
 
 def test_loads_removals_and_replacements_score_as_one_index(tmp_path, monkeypatch):
-    monkeypatch.setattr(index_module, "BAKED_WHEN_ASSEMBLED", 10)  # as large archives are
     db = tmp_path / "db.json"
     records = list(generate(90, seed=21))
     built = []
@@ -99,7 +97,7 @@ def test_loads_removals_and_replacements_score_as_one_index(tmp_path, monkeypatc
     index = serving.index()
     assert built[-1] == 3 and len(index.segments) == 5  # a start reads the segments
     assert (index.articles.numbers < 0).sum() == 6  # removed and replaced: dead
-    assert stale(index)  # the large segments were baked for other average lengths
+    assert index.sentences.avg != index.segments[0].sentences.lengths.mean()
     assert_as_one_index(serving)
 
 
@@ -119,10 +117,9 @@ def test_merges_keep_few_segments_and_the_same_scores(tmp_path):
 
 
 @pytest.mark.usefixtures("small_tiers")
-def test_the_bot_merges_and_bakes_in_the_background(tmp_path, monkeypatch):
+def test_the_bot_merges_in_the_background(tmp_path):
     db = tmp_path / "db.json"
     records = list(generate(30, seed=23))
-    monkeypatch.setattr(index_module, "BAKED_WHEN_ASSEMBLED", 10)
     load(db, records[:24])
     bot = engine(db, serve_stale=True)
     assert bot.ask(QUESTIONS[0]).question
@@ -132,11 +129,11 @@ def test_the_bot_merges_and_bakes_in_the_background(tmp_path, monkeypatch):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         index = bot.index()
-        if not stale(index) and merging.due_merge(index.segments, index.live()) is None:
+        if merging.due_merge(index.segments, index.live()) is None:
             break
         time.sleep(0.05)
     index = bot.index()
-    assert not stale(index) and len(index.segments) < 4
+    assert len(index.segments) < 4
     assert_as_one_index(bot)
 
 
@@ -174,11 +171,39 @@ def test_two_processes_adding_segments_lose_nothing(tmp_path):
     assert_as_one_index(engine(db))
 
 
-def test_the_index_files_are_mapped_not_read(tmp_path):
+def test_the_index_files_are_mapped_not_read_nor_copied(tmp_path):
     db = tmp_path / "db.json"
-    load(db, list(generate(10, seed=26)))
+    records = list(generate(12, seed=26))
+    load(db, records[:10])
+    load(db, records[10:])
     index = engine(db).index()
+    assert len(index.segments) == 2
     assert isinstance(index.segments[0].sentences.docs.base, np.memmap)
+    for name in ("sent_article", "sent_start", "sent_end", "sent_question"):
+        for part, segment in zip(getattr(index, name).parts, index.segments, strict=True):
+            assert part is getattr(segment, name) and isinstance(part.base, np.memmap)
+
+
+def test_segments_an_older_version_wrote_are_read_as_they_are(tmp_path, monkeypatch):
+    """Its segments held BM25 weights baked for an average length, and that length in
+    their meta.json: both are left unread, nothing is indexed again."""
+    db = tmp_path / "db.json"
+    records = list(generate(30, seed=29))
+    load(db, records[:20])
+    load(db, records[20:])
+    for directory in (tmp_path / "db.json.index").glob("seg-*"):
+        for kind in ("sentences", "articles"):
+            tf = np.load(directory / f"{kind}.tf.npy")
+            np.save(directory / f"{kind}.weights.npy", np.full(len(tf), 7.0, np.float32))
+        meta = json.loads((directory / "meta.json").read_text())
+        meta["avg"] = {"sentences": 3.0, "articles": 99.0}
+        (directory / "meta.json").write_text(json.dumps(meta))
+    built = []
+    monkeypatch.setattr(holder_module, "build_segment", lambda *a, **kw: built.append(a))
+    serving = engine(db)
+    assert len(serving.index().segments) == 2 and not built
+    monkeypatch.undo()  # the full build assert_as_one_index compares with
+    assert_as_one_index(serving)
 
 
 def test_no_segment_grows_past_the_cap(tmp_path, monkeypatch):
