@@ -89,8 +89,9 @@ class IndexHolder:
                     self._segments.append(
                         (None, build_segment(batch, self._terms, workers=self.workers))
                     )
-                save = writable and (bool(len(added)) or self._unsaved())
-                index = self._assembled(articles, save)
+                    if writable:  # a large load holds one built segment at a time
+                        self._save()
+                index = self._assembled(articles, save=writable and self._unsaved())
                 if not self.serve_stale and writable:  # the bot merges in the background
                     index = self._merged(index, articles)
             current = self._swap(index)
@@ -99,10 +100,14 @@ class IndexHolder:
         return current
 
     def _assembled(self, articles: Articles, save: bool) -> Index:
-        if save and self.files is not None:
+        if save:
+            self._save()
+        return assemble([s for _n, s in self._segments], articles, self._terms)
+
+    def _save(self) -> None:
+        if self.files is not None:
             self._segments = list(self.files.save(self._segments, self._terms))
             self._listed = self.files.signature()
-        return assemble([s for _n, s in self._segments], articles, self._terms)
 
     def _unsaved(self) -> bool:
         return self.files is not None and any(name is None for name, _s in self._segments)

@@ -207,14 +207,20 @@ def test_segments_an_older_version_wrote_are_read_as_they_are(tmp_path, monkeypa
 
 
 def test_no_segment_grows_past_the_cap(tmp_path, monkeypatch):
-    """A bulk load is indexed as segments of at most the cap, and merges stop there."""
+    """A bulk load is indexed as segments of at most the cap, each written before the next
+    is built, and merges stop there."""
     for module in (holder_module, merging):
         monkeypatch.setattr(module, "MAX_SEGMENT_ARTICLES", 10)
     monkeypatch.setattr(merging, "MERGE_FACTOR", 2)
     monkeypatch.setattr(merging, "TIER_ARTICLES", 100)  # one tier for all of them
     db = tmp_path / "db.json"
     records = list(generate(31, seed=27))
+    on_disk = []  # segments written when each is built: a large load holds one at a time
+    real = holder_module.build_segment
+    monkeypatch.setattr(holder_module, "build_segment", lambda *a, **kw: on_disk.append(
+        len(list(tmp_path.glob("db.json.index/seg-*")))) or real(*a, **kw))
     serving = load(db, records[:25])
+    assert on_disk == [0, 1, 2]
     assert [s.n_articles for s in serving.index().segments] == [10, 10, 5]
     serving = load(db, records[25:])  # 5 + 6 would pass the cap: no merge
     assert [s.n_articles for s in serving.index().segments] == [10, 10, 5, 6]
