@@ -112,6 +112,25 @@ DAM_REPORT = (
 DAM_QUESTION = "How much water will the Varnley dam hold once it opened?"
 
 
+def test_the_best_report_is_quoted_again_where_the_answer_sits_before_a_third_story(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
+        record("post-dam", "2024-06-05",
+               "The Varnley dam board met to discuss how much water the dam will hold in summer."),
+        record("times-dam", "2024-06-05",
+               "Water from the Varnley dam will hold the valley through the summer, farmers hope."),
+        record("courier-dam", "2024-06-05",
+               "The Varnley dam opened to visitors, who asked how much water it will hold."),
+    ])
+    answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
+    cited = [e.citation.url.rsplit("/", 1)[1] for e in answer.excerpts]
+    assert len(cited) == 3 and cited.count("herald-dam") == 2  # two passages of the best
+    assert len(set(cited) - {"herald-dam"}) == 1  # and one other story, not two
+    assert any("41 million" in e.text for e in answer.excerpts)  # the answer, further down
+    first, second = (e.text for e in answer.excerpts if e.citation.url.endswith("herald-dam"))
+    assert not set(first.split(". ")) & set(second.split(". "))  # no sentence twice
+
+
 def test_each_story_is_cited_under_one_article_and_a_wire_copy_never(tmp_path):
     engine = loaded(tmp_path, [
         record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
