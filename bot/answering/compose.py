@@ -161,8 +161,8 @@ def pick(
         chosen.append(replace(passage, score=hit.score))  # ranked as its story
         if len(chosen) == LEAD_STORIES:
             lead_second_passage()
-        if len(chosen) >= MAX_EXCERPTS:
-            return sorted(chosen[:MAX_EXCERPTS], key=lambda hit: -hit.score)
+        if len(chosen) == MAX_EXCERPTS:
+            break
     if 0 < len(chosen) < LEAD_STORIES:  # fewer stories matched
         lead_second_passage()
     for hit in hits:
