@@ -196,7 +196,9 @@ def fit_shown(questions: list[Question], model: Model) -> Shown:
             continue
         chosen = picked(q, model, None)
         best = chosen[0][0].score
-        rows += [(best - hit.score, q.coverage[row], q.right[row]) for hit, row in chosen[1:]]
+        lead = q.stories[chosen[0][1]]  # the best story's second passage is always quoted
+        rows += [(best - hit.score, q.coverage[row], q.right[row])
+                 for hit, row in chosen[1:] if q.stories[row] != lead]
     data = np.array(rows, float)
     w = logistic(np.c_[data[:, :2], np.ones(len(data))], data[:, 2])
     fit = {"score_gap": float(w[0]), "coverage": float(w[1]), "bias": float(w[2])}

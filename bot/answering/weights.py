@@ -46,15 +46,15 @@ PASSAGE_WEIGHTS = {
     "new_place_asked": 3.539605,
 }
 CONFIDENCE = {
-    "best_score": 0.610985,
-    "unknown_names": -16.526906,
-    "best_coverage": 1.845968,
-    "bias": -5.024500,
+    "best_score": 0.620068,
+    "unknown_names": -16.560060,
+    "best_coverage": 1.786288,
+    "bias": -5.001620,
 }
 SHOWN = {
-    "score_gap": -0.283779,
-    "coverage": 3.777740,
-    "bias": -4.546936,
+    "score_gap": -0.214271,
+    "coverage": 3.506033,
+    "bias": -4.365120,
 }
 SHOW_THRESHOLD = 0.055
-MIN_CONFIDENCE = 0.06
+MIN_CONFIDENCE = 0.059

@@ -112,6 +112,25 @@ DAM_REPORT = (
 DAM_QUESTION = "How much water will the Varnley dam hold once it opened?"
 
 
+def test_the_best_report_is_quoted_again_where_the_answer_sits_before_a_third_story(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
+        record("post-dam", "2024-06-05",
+               "The Varnley dam board met to discuss how much water the dam will hold in summer."),
+        record("times-dam", "2024-06-05",
+               "Water from the Varnley dam will hold the valley through the summer, farmers hope."),
+        record("courier-dam", "2024-06-05",
+               "The Varnley dam opened to visitors, who asked how much water it will hold."),
+    ])
+    answer = engine.ask(DAM_QUESTION, datetime(2024, 6, 6, tzinfo=UTC))
+    cited = [e.citation.url.rsplit("/", 1)[1] for e in answer.excerpts]
+    assert len(cited) == 3 and cited.count("herald-dam") == 2  # two passages of the best
+    assert len(set(cited) - {"herald-dam"}) == 1  # and one other story, not two
+    assert any("41 million" in e.text for e in answer.excerpts)  # the answer, further down
+    first, second = (e.text for e in answer.excerpts if e.citation.url.endswith("herald-dam"))
+    assert not set(first.split(". ")) & set(second.split(". "))  # no sentence twice
+
+
 def test_each_story_is_cited_under_one_article_and_a_wire_copy_never(tmp_path):
     engine = loaded(tmp_path, [
         record("herald-dam", "2024-06-05", DAM_REPORT, "Varnley dam opens"),
@@ -204,16 +223,27 @@ def _texts(hit: Hit) -> str:
     return hashlib.sha1(f"{hit.article}/{hit.sentence}".encode()).hexdigest()
 
 
-def test_pick_cites_each_story_once_and_a_second_passage_only_to_fill_in():
+def test_pick_cites_each_story_once_and_quotes_the_best_story_again_before_a_third():
     story = {0: 7, 1: 8, 2: 7, 3: 9}.__getitem__  # article 2 is a syndicated copy of 0
     hits = [Hit(1, 0, 2, 0, 9.0, 9.0), Hit(11, 10, 12, 2, 8.5, 8.5), Hit(2, 1, 3, 0, 8.0, 8.0),
             Hit(21, 20, 22, 0, 7.0, 7.0), Hit(31, 30, 32, 0, 6.0, 6.0),
-            Hit(5, 4, 6, 1, 1.0, 1.0)]
-    chosen = pick(hits, story, _texts)  # two stories: article 0's second passage fills in
+            Hit(5, 4, 6, 1, 1.0, 1.0), Hit(41, 40, 42, 3, 0.5, 0.5)]
+    # Story 7 at article 0, story 8, then article 0's best passage not overlapping its
+    # first (sentence 2's window does): the copy (article 2) and story 9 are not quoted.
+    chosen = pick(hits, story, _texts)
     assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21), (1, 5)]
-    three_stories = [*hits, Hit(41, 40, 42, 3, 0.5, 0.5)]
-    assert [(h.article, h.sentence) for h in pick(three_stories, story, _texts)] == [
-        (0, 1), (1, 5), (3, 41)]
+    single_passage = [h for h in hits if h.article != 0 or h.sentence == 1]
+    assert [(h.article, h.sentence) for h in pick(single_passage, story, _texts)] == [
+        (0, 1), (1, 5), (3, 41)]  # no other passage of article 0: the third story
+
+
+def test_the_best_storys_second_passage_is_quoted_when_the_other_stories_are_not_shown():
+    story = {0: 0, 1: 1}.__getitem__
+    hits = [Hit(1, 0, 2, 0, 9.0, 9.0), Hit(5, 4, 6, 1, 8.0, 8.0), Hit(21, 20, 22, 0, 1.0, 1.0)]
+    chosen = pick(hits, story, _texts, shown=lambda hit: hit.article != 1)
+    assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21)]
+    # The rule does not hold the lead story back, but it does hold back other stories.
+    assert pick(hits, story, _texts, shown=lambda hit: False) == chosen
 
 
 def test_pick_orders_stories_by_score_and_quotes_the_passage_the_passage_model_prefers():
@@ -221,9 +251,10 @@ def test_pick_orders_stories_by_score_and_quotes_the_passage_the_passage_model_p
     hits = [Hit(1, 0, 2, 0, 9.0, 1.0), Hit(3, 2, 4, 1, 8.0, 5.0), Hit(20, 19, 21, 0, 7.0, 4.0),
             Hit(40, 39, 41, 2, 6.0, 6.0), Hit(30, 29, 31, 1, 5.0, 2.0)]
     chosen = pick(hits, story, _texts)
-    # Article 0 leads (score 9) but is quoted at sentence 20, which answers better (4 > 1).
-    assert [(h.article, h.sentence) for h in chosen] == [(0, 20), (1, 3), (2, 40)]
-    assert [h.score for h in chosen] == [9.0, 8.0, 6.0]  # each ranked as its story
+    # Article 0 leads (score 9) but is quoted at sentence 20, which answers better (4 > 1);
+    # its other passage (sentence 1) comes before story 2, as scored as it is ranked.
+    assert [(h.article, h.sentence) for h in chosen] == [(0, 20), (0, 1), (1, 3)]
+    assert [h.score for h in chosen] == [9.0, 9.0, 8.0]  # the lead ranked as its story
 
 
 def test_pick_never_quotes_the_same_sentence_twice_from_two_versions_of_a_report():
