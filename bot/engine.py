@@ -227,6 +227,12 @@ class Engine:
         fetched = read_urls([path for path in paths if is_url(path)], self.fetcher)
         return self._save_all(chain(fetched, items), progress, library, as_recorded)
 
+    def index_loaded(self, report: LoadReport) -> int:
+        """Index what ``load`` stored (``report``'s articles), for a process that ends
+        before any question: a few go into a segment of their own, without assembling the
+        archive's index (``IndexHolder.add``). The sentences indexed."""
+        return self.indexes.add(self.store.articles_of(report.stored))
+
     def load_bytes(self, data: bytes, name: str, library: Library = None) -> LoadReport:
         return self._save_all(ingest.parse_bytes(data, name), None, library, False)
 

@@ -93,7 +93,7 @@ def load(
         click.echo(terminal.stored_text(shown, len(report.article_ids)))
     if build_index and (report.loaded or report.updated):
         start = time.perf_counter()
-        sentences = engine.index().n_sentences
+        sentences = engine.index_loaded(report)
         took = time.perf_counter() - start
         click.echo(f"indexed {sentences:,} sentences in {took:.1f} s", err=True)
     if report.rejected and not (report.loaded or report.updated or report.duplicate):

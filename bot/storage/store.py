@@ -109,6 +109,15 @@ class ArticleStore:
         return fields_key(self.articles().fields())
 
     @_synchronised
+    def articles_of(self, keys: Iterable[Key]) -> Articles:
+        """The articles of these (library, id) keys that the store holds, each library's
+        together (as the index numbers them), without building the whole sequence."""
+        doc_ids = (self._keys.doc_id(key) for key in keys)
+        table = self._table()
+        docs = [(str(doc_id), table[str(doc_id)]) for doc_id in dict.fromkeys(doc_ids) if doc_id]
+        return Articles(docs, self._storage.texts).by_library()
+
+    @_synchronised
     def get(self, article_id: str, library: Library = None) -> Article | None:
         """The article ``library`` holds under ``article_id`` (None: the shared library's)."""
         return self._get((library, article_id))
@@ -320,6 +329,7 @@ class ArticleStore:
             self._keys.remember(key, doc_id, fingerprint)
             self._view = None
             report.article_ids.append(article.id)
+            report.stored.append(key)
         changed = {str(doc_id): doc for _article, doc_id, doc in batch.values()}
         if changed:
             data = self._storage.read()

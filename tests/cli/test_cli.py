@@ -180,6 +180,8 @@ def test_load_indexes_before_returning_so_the_next_start_answers_at_once(tmp_pat
     index = db.with_name("db.json.index")
     result = newsbot("load", "--no-index", "--db", str(db), str(SEED))
     assert result.returncode == 0 and not index.exists() and "indexed" not in result.stderr
+    assert newsbot("stats", "--db", str(db)).returncode == 0  # a question's start indexes them
+    assert index.exists()
     result = newsbot("load", "--db", str(db), str(SAMPLES))
     assert result.returncode == 0, result.stderr
     assert "indexed" in result.stderr and index.exists()
@@ -187,3 +189,27 @@ def test_load_indexes_before_returning_so_the_next_start_answers_at_once(tmp_pat
     asked = newsbot("ask", "--db", str(db), "What did Kim Jong Un call for?")
     assert asked.returncode == 0 and "Kim" in asked.stdout
     assert index.stat().st_mtime_ns == built  # read from the cache, not built again
+
+
+def test_loading_a_few_articles_adds_one_segment_and_the_next_question_cites_them(tmp_path):
+    db = tmp_path / "db.json"
+    listed = db.with_name("db.json.index") / "segments.json"
+    assert newsbot("load", "--db", str(db), str(SAMPLES)).returncode == 0
+    before = json.loads(listed.read_text())["segments"]
+    record = {"url": "https://example.org/2024/heron-bridge", "title": "Heron Bridge reopens",
+              "published": "2024-05-02", "source": "Example Post",
+              "text": "The Heron Bridge reopened on Thursday after a repair that cost "
+                      "4.2 million crowns. Cyclists queued before dawn to cross it first."}
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(record) + "\n")
+    result = newsbot("load", "--db", str(db), str(one))
+    assert result.returncode == 0, result.stderr
+    after = json.loads(listed.read_text())["segments"]
+    assert after[:-1] == before and after[-1] not in before  # the others kept as they were
+    new = json.loads((listed.parent / after[-1] / "meta.json").read_text())
+    assert [key[1] for key in new["keys"]] == re.findall(r"\[(\w+)\]", result.stdout)
+    answer = json.loads(newsbot("ask", "--json", "--db", str(db),
+                                "What did the Heron Bridge repair cost?").stdout)
+    assert answer["excerpts"][0]["url"] == record["url"]
+    assert "4.2 million crowns" in answer["excerpts"][0]["text"]
+
