@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,10 @@ class ArticleStore:
     def articles(self) -> Articles:
         """Every article, in the order they were first added (each built when read)."""
         if self._view is None:
-            docs = sorted(self._table().items(), key=lambda item: int(item[0]))
+            docs = list(self._table().items())
+            numbers = [int(doc_id) for doc_id, _doc in docs]
+            if any(b < a for a, b in pairwise(numbers)):
+                docs.sort(key=lambda item: int(item[0]))  # as written, it is in order already
             self._view = Articles(docs, self._storage.texts)
         return self._view
 
@@ -194,10 +198,11 @@ class ArticleStore:
 
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
-        self._keys = Keys()
+        self._keys = Keys.of(
+            (int(doc_id), (doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
+            for doc_id, doc in self._table().items()  # in the order added, as written
+        )
         self._view = None
-        for doc_id, doc in sorted(self._table().items(), key=lambda item: int(item[0])):
-            self._keys.remember((doc.get(LIBRARY), doc["id"]), int(doc_id), doc["fingerprint"])
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
