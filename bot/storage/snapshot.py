@@ -96,6 +96,7 @@ class Opened:
     snapshot: Snapshot
     tables: dict[str, Any]
     texts: BlobTexts
+    version: int = FORMAT_VERSION  # of its meta.json
 
 
 def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
@@ -121,7 +122,14 @@ def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
         log.info("database snapshot %s unusable (%s): reading the database", path, exc)
         return None
     tables.setdefault(table, {})
-    return Opened(opened, tables, texts)
+    return Opened(opened, tables, texts, meta["version"])
+
+
+def upgrade(db_path: Path, opened: Opened, table: str) -> None:
+    """Rewrite the ``meta.json`` of a snapshot just read (``opened``, before any change to
+    its tables) in this format; its blob stays. Call with the database's write lock held
+    (a writer may be replacing the snapshot). Raises OSError; the old one then stays."""
+    _write_meta(db_path, opened.snapshot, opened.tables, table)
 
 
 def write(

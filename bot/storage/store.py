@@ -156,6 +156,8 @@ class ArticleStore:
         opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
         if opened is None and signature is not None:
             opened = self._snapshot_afresh()
+        if opened is not None and opened.version < snapshot.FORMAT_VERSION:
+            self._upgrade_snapshot(opened)
         if opened is not None:
             self._snapshot = opened.snapshot
             self._storage.adopt(opened.tables, opened.snapshot.signature, opened.texts)
@@ -164,6 +166,21 @@ class ArticleStore:
             self._snapshot = None
         self._index_documents()
         self._save_snapshot()
+
+    def _upgrade_snapshot(self, opened: snapshot.Opened) -> None:
+        """Rewrite a snapshot of an older format in this one, if the file lock is free and
+        the file is still the one it copies; else (or failing) it is read as it is again."""
+        try:
+            self._lock.acquire(blocking=False)
+        except (Timeout, OSError):
+            return
+        try:
+            if file_signature(self.path) == opened.snapshot.signature:
+                snapshot.upgrade(self.path, opened, ARTICLES)
+        except OSError as exc:
+            log.warning("could not upgrade the database snapshot of %s: %s", self.path, exc)
+        finally:
+            self._lock.release()
 
     def _snapshot_afresh(self) -> snapshot.Opened | None:
         """The file read as a stream into a new snapshot; None when no snapshot can be
