@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
+from typing import TYPE_CHECKING
 
 from bot.config import DEFAULT_DB, SAMPLE_ARTICLES, Settings
 from bot.engine import Engine
-from bot.ingest.web.fetch import Fetcher
-from bot.polling import Poller
-from bot.storage.feeds import FeedList
 from bot.storage.store import ArticleStore
+
+if TYPE_CHECKING:  # the feed modules import an HTTP client: a third of a second at start
+    from bot.ingest.web.fetch import Fetcher
+    from bot.polling import Poller
+    from bot.storage.feeds import FeedList
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,7 @@ def open_engine(settings: Settings, serve_stale: bool = False) -> Engine:
         ArticleStore(settings.db_path),
         min_confidence=settings.min_confidence,
         serve_stale=serve_stale,
-        fetcher=fetcher_for(settings),
+        fetcher=partial(fetcher_for, settings),
     )
     if first_run and SAMPLE_ARTICLES.is_dir():
         report = engine.load([SAMPLE_ARTICLES])
@@ -35,8 +39,12 @@ def open_engine(settings: Settings, serve_stale: bool = False) -> Engine:
 
 def fetcher_for(settings: Settings) -> Fetcher:
     """The fetcher every feed, page and URL load goes through."""
+    from bot.ingest.web.fetch import Fetcher
+
     return Fetcher(allow_private=settings.feed_allow_private, contact_url=settings.contact_url)
 
 
 def poller_for(settings: Settings, engine: Engine, feeds: FeedList) -> Poller:
+    from bot.polling import Poller
+
     return Poller(engine, feeds, fetcher_for(settings), settings.page_pause_seconds)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -27,8 +27,7 @@ from bot.answering.compose import closest_articles, compose
 from bot.answering.query import Corrector, analyse
 from bot.answering.weights import MIN_CONFIDENCE
 from bot.ingest.parallel import iter_paths_parallel
-from bot.ingest.web.fetch import Fetcher
-from bot.ingest.web.urls import is_url, read_urls
+from bot.ingest.web import is_url
 from bot.models import (
     Answer,
     Article,
@@ -47,6 +46,9 @@ from bot.storage.documents import Header
 from bot.storage.settings import SettingsTable
 from bot.storage.store import ArticleStore
 
+if TYPE_CHECKING:
+    from bot.ingest.web.fetch import Fetcher
+
 SAVE_BATCH = 2_000  # the fewest articles parsed ahead of storing them during a load
 # The most text one save holds (memory holds a batch's texts: a fixed share of a large
 # load's memory, rather than a tenth of the store's texts).
@@ -62,15 +64,28 @@ class Engine:
         cache_index: bool = True,
         serve_stale: bool = False,
         index_workers: int | None = None,
-        fetcher: Fetcher | None = None,
+        fetcher: Callable[[], Fetcher] | None = None,
     ) -> None:
         self.store = store
-        self.fetcher = fetcher or Fetcher()  # for URLs given to load()
+        self._make_fetcher = fetcher  # None: a default Fetcher
+        self._fetcher: Fetcher | None = None
         self.min_confidence = min_confidence
         # Processes tokenizing a large archive (None: one per core; 0: this one alone).
         workers = cores() if index_workers is None else index_workers
         self.indexes = IndexHolder(store, cache_index, serve_stale, workers)
         self._write_lock = threading.Lock()
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The fetcher of URLs given to load(), made when first needed: its HTTP client
+        takes a third of a second to import, which loading files need not pay."""
+        if self._fetcher is None:
+            if self._make_fetcher is None:
+                from bot.ingest.web.fetch import Fetcher
+
+                self._make_fetcher = Fetcher
+            self._fetcher = self._make_fetcher()
+        return self._fetcher
 
     def _current(self) -> tuple[Index, Corrector]:
         return self.indexes.current()
@@ -224,8 +239,18 @@ class Engine:
             items = iter_paths_parallel(files, workers=workers, stdin=stdin)
         else:
             items = ingest.iter_paths(files, stdin=stdin)
-        fetched = read_urls([path for path in paths if is_url(path)], self.fetcher)
-        return self._save_all(chain(fetched, items), progress, library, as_recorded)
+        urls = [path for path in paths if is_url(path)]
+        if urls:
+            from bot.ingest.web.urls import read_urls
+
+            items = chain(read_urls(urls, self.fetcher), items)
+        return self._save_all(items, progress, library, as_recorded)
+
+    def index_loaded(self, report: LoadReport) -> int:
+        """Index what ``load`` stored (``report``'s articles), for a process that ends
+        before any question: a few go into a segment of their own, without assembling the
+        archive's index (``IndexHolder.add``). The sentences indexed."""
+        return self.indexes.add(self.store.articles_of(report.stored))
 
     def load_bytes(self, data: bytes, name: str, library: Library = None) -> LoadReport:
         return self._save_all(ingest.parse_bytes(data, name), None, library, False)

@@ -124,6 +124,7 @@ class LoadReport:
     duplicate: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
+    stored: list[tuple[Library, str]] = field(default_factory=list)  # (library, id) of each
     skipped: int = 0  # files in directories, not in an article format
 
     def summary(self) -> str:

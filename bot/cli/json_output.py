@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.models import Answer, Article
-from bot.polling import PollResult
+
+if TYPE_CHECKING:
+    from bot.polling import PollResult
 
 
 def _date(value: datetime | None) -> str | None:

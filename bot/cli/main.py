@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import time
@@ -16,7 +17,6 @@ from tqdm import tqdm
 from bot.app import open_engine
 from bot.cli import terminal
 from bot.cli.common import db_option, engine_at, library_option, settings_at
-from bot.cli.feeds import feeds
 from bot.cli.json_output import answer_to_json, article_to_json
 from bot.engine import first_stored
 from bot.ingest.normalize import parse_published
@@ -33,9 +33,21 @@ def _date_arg(value: str | None, name: str) -> datetime | None:
         raise click.BadParameter(str(exc), param_hint=name) from None
 
 
+# Command groups imported when named: `feeds` imports an HTTP client (a third of a second).
+LAZY_COMMANDS = {"feeds": "bot.cli.feeds"}
+
+
 class _Commands(click.Group):
     """Reports a database that cannot be read or written (full disk, read-only, not JSON)
     as one line and exit code 1, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            return getattr(importlib.import_module(LAZY_COMMANDS[name]), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -47,9 +59,6 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Answer questions about the news from your own indexed articles."""
-
-
-main.add_command(feeds)
 
 
 @main.command()
@@ -93,7 +102,7 @@ def load(
         click.echo(terminal.stored_text(shown, len(report.article_ids)))
     if build_index and (report.loaded or report.updated):
         start = time.perf_counter()
-        sentences = engine.index().n_sentences
+        sentences = engine.index_loaded(report)
         took = time.perf_counter() - start
         click.echo(f"indexed {sentences:,} sentences in {took:.1f} s", err=True)
     if report.rejected and not (report.loaded or report.updated or report.duplicate):

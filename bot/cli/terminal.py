@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.models import Answer, Article, Excerpt, RecentPage, RelatedArticle, Stats, marks
-from bot.polling import PollResult
+
+if TYPE_CHECKING:
+    from bot.polling import PollResult
 
 
 def _day(value: datetime | None) -> str:

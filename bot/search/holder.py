@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from bot.answering.query import Corrector
 from bot.search.index import Index, assemble
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
-from bot.search.segment import Segment, Terms, build_segment, merge
+from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment, merge
 from bot.search.segment_files import SegmentFiles, index_path
 from bot.storage.documents import Articles
 from bot.storage.store import ArticleStore
@@ -72,6 +72,23 @@ class IndexHolder:
         if self.serve_stale:
             self._update()
             self._in_background()
+
+    def add(self, articles: Articles) -> int:
+        """Index ``articles`` (just stored here) without assembling the index: the command
+        line's load, whose process ends before any question. A few (one tokenizing part,
+        not worth worker processes) go into a new segment on disk, the others' segments
+        unread: the next index assembled (here or in another process) serves it,
+        merging when due; an article another process indexed meanwhile too is live in its
+        first segment only. More, or without writable segment files, bring the whole index
+        up to date. The sentences indexed."""
+        if self.files is not None and 0 < len(articles) <= PART_ARTICLES:
+            with self._build_lock, self._files_locked() as writable:
+                if writable:
+                    names, terms = self.files.listed()
+                    segment = build_segment(articles, terms)
+                    if self.files.add(names, segment, terms):
+                        return len(segment.sent_article)
+        return self._update()[0].n_sentences if len(articles) else 0
 
     def _update(self) -> Current:
         with self._build_lock:

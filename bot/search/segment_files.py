@@ -71,6 +71,14 @@ class SegmentFiles:
 
     def load(self) -> tuple[Named, Terms]:
         """The listed segments that can be read, and the terms."""
+        names, terms = self.listed()
+        named = [(name, segment) for name in names
+                 if (segment := read(self.path / name)) is not None]
+        return named, terms
+
+    def listed(self) -> tuple[list[str], Terms]:
+        """The names of the listed segments (none read) and the terms; none of either
+        when the list or the terms cannot be read."""
         try:
             listed = orjson.loads((self.path / LIST).read_bytes())
             if listed.get("version") != FORMAT_VERSION:
@@ -84,9 +92,20 @@ class SegmentFiles:
             if (self.path / LIST).exists():
                 log.info("index segments in %s unusable (%s): indexing again", self.path, exc)
             return [], Terms()
-        named = [(name, segment) for name in names
-                 if (segment := read(self.path / name)) is not None]
-        return named, Terms(terms)
+        return names, Terms(terms)
+
+    def add(self, names: list[str], segment: Segment, terms: Terms) -> bool:
+        """Write ``segment`` and list it after ``names`` (as ``listed`` gave them, with
+        ``terms`` extended by building it); no other segment is read. Call with the lock
+        held since ``listed``. Whether it was saved (failing costs speed: its articles are
+        indexed again by the next index assembled)."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._write_list([*names, _write(self.path, segment)], terms)
+        except OSError as exc:
+            log.warning("could not save the index segments in %s: %s", self.path, exc)
+            return False
+        return True
 
     def save(self, named: Sequence[tuple[str | None, Segment]], terms: Terms) -> Named:
         """Write the segments not yet on disk (named None), the new terms, then the list;
@@ -104,11 +123,7 @@ class SegmentFiles:
                 # pages questions touch (not 1.5 GB at 100,000 articles).
                 name = _write(self.path, segment)
                 written.append((name, read(self.path / name) or segment))
-            count, size = self._append_terms(terms)
-            replace_file(self.path / LIST, [orjson.dumps({
-                "version": FORMAT_VERSION, "segments": [name for name, _s in written],
-                "terms": count, "terms_bytes": size,
-            })], 0o644)
+            self._write_list([name for name, _s in written], terms)
         except OSError as exc:
             log.warning("could not save the index segments in %s: %s", self.path, exc)
             return [(name or "", segment) for name, segment in named]
@@ -117,6 +132,13 @@ class SegmentFiles:
             if old.is_dir() and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
         return written
+
+    def _write_list(self, names: list[str], terms: Terms) -> None:
+        """Append the new terms, then replace the list with ``names``."""
+        count, size = self._append_terms(terms)
+        replace_file(self.path / LIST, [orjson.dumps({
+            "version": FORMAT_VERSION, "segments": names, "terms": count, "terms_bytes": size,
+        })], 0o644)
 
     def _append_terms(self, terms: Terms) -> tuple[int, int]:
         """Append the terms the file lacks (past the listed ones: a torn append from a

@@ -5,7 +5,7 @@ whenever the file is re-read; kept in step by the store as it writes."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from bot.models import Library
 
@@ -18,6 +18,19 @@ class Keys:
         self._by_fingerprint: dict[tuple[Library, str], str] = {}  # -> article id
         self._fingerprints: dict[Key, str] = {}
         self._last_doc_id = 0  # the highest document id remembered
+
+    @classmethod
+    def of(cls, stored: Iterable[tuple[int, Key, str]]) -> Keys:
+        """The keys of documents (document id, key, fingerprint) stored in this order, as
+        ``remember`` called for each would leave them, built a dictionary at a time (a
+        call per document took a third of a second at 100,000 articles)."""
+        rows = list(stored)
+        keys = cls()
+        keys._doc_ids = {key: doc_id for doc_id, key, _fingerprint in rows}
+        keys._fingerprints = {key: fingerprint for _doc_id, key, fingerprint in rows}
+        keys._by_fingerprint = {(key[0], fingerprint): key[1] for _d, key, fingerprint in rows}
+        keys._last_doc_id = max(keys._doc_ids.values(), default=0)
+        return keys
 
     def __len__(self) -> int:
         return len(self._doc_ids)

@@ -20,6 +20,7 @@ gets a new name; the old one is then deleted.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import tempfile
@@ -29,6 +30,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import orjson
 
 from bot.storage import table_reader as jsonstream
@@ -36,7 +38,11 @@ from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file, 
 from bot.storage.documents import TEXT, BlobTexts, Span, Texts, without_text
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 3  # 2: texts as JSON strings; 3: each with its CRC-32
+FORMAT_VERSION = 4  # 2: texts as JSON strings; 3: each with its CRC-32; 4: spans packed
+READABLE = (3, 4)
+# Version 4 packs the spans as one base64 string of these little-endian columns: parsed as
+# JSON lists they took half of opening's 0.6 s at 100,000 articles.
+SPAN_COLUMNS = np.dtype([("doc", "<i8"), ("at", "<i8"), ("length", "<i8"), ("crc", "<u4")])
 META = "meta.json"
 BLOB_PREFIX, BLOB_SUFFIX = "texts-", ".bin"
 SPOT_CHECKS = 16  # texts whose CRCs opening checks
@@ -90,6 +96,7 @@ class Opened:
     snapshot: Snapshot
     tables: dict[str, Any]
     texts: BlobTexts
+    version: int = FORMAT_VERSION  # of its meta.json
 
 
 def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
@@ -98,9 +105,11 @@ def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
     path = snapshot_path(db_path)
     try:
         meta = orjson.loads((path / META).read_bytes())
-        if meta["version"] != FORMAT_VERSION or tuple(meta["signature"]) != tuple(signature):
+        if meta["version"] not in READABLE or tuple(meta["signature"]) != tuple(signature):
             return None
-        spans = {i: (int(at), int(n), int(crc)) for i, (at, n, crc) in meta["spans"].items()}
+        spans = _unpacked(meta["spans"]) if meta["version"] == 4 else {
+            i: (int(at), int(n), int(crc)) for i, (at, n, crc) in meta["spans"].items()
+        }
         tables: dict[str, Any] = meta["tables"]
         blob_bytes = int(meta["blob_bytes"])
         ends = (spans[doc_id][0] + spans[doc_id][1] for doc_id in tables.get(table, {}))
@@ -113,7 +122,14 @@ def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
         log.info("database snapshot %s unusable (%s): reading the database", path, exc)
         return None
     tables.setdefault(table, {})
-    return Opened(opened, tables, texts)
+    return Opened(opened, tables, texts, meta["version"])
+
+
+def upgrade(db_path: Path, opened: Opened, table: str) -> None:
+    """Rewrite the ``meta.json`` of a snapshot just read (``opened``, before any change to
+    its tables) in this format; its blob stays. Call with the database's write lock held
+    (a writer may be replacing the snapshot). Raises OSError; the old one then stays."""
+    _write_meta(db_path, opened.snapshot, opened.tables, table)
 
 
 def write(
@@ -168,7 +184,7 @@ def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table
         "signature": snapshot.signature,
         "blob": snapshot.blob,
         "blob_bytes": snapshot.blob_bytes,
-        "spans": snapshot.spans,
+        "spans": _packed(snapshot.spans),
         "tables": {
             name: {i: without_text(d) for i, d in rows.items()} if name == table else rows
             for name, rows in tables.items()
@@ -177,6 +193,25 @@ def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table
     replace_file(path / META, [orjson.dumps(meta)], mode_of(db_path))
     fsync_dir(path)
     _delete_other_blobs(path, snapshot.blob)
+
+
+def _packed(spans: dict[str, Span]) -> str:
+    columns = np.empty(len(spans), SPAN_COLUMNS)
+    columns["doc"] = np.fromiter(spans, np.int64, len(spans))
+    for number, name in enumerate(("at", "length", "crc")):
+        columns[name] = np.fromiter((span[number] for span in spans.values()), np.int64,
+                                    len(spans))
+    return base64.b64encode(columns.tobytes()).decode()
+
+
+def _unpacked(packed: str) -> dict[str, Span]:
+    columns = np.frombuffer(base64.b64decode(packed, validate=True), SPAN_COLUMNS)
+    return dict(zip(
+        map(str, columns["doc"].tolist()),
+        zip(columns["at"].tolist(), columns["length"].tolist(), columns["crc"].tolist(),
+            strict=True),
+        strict=True,
+    ))
 
 
 def append_texts(

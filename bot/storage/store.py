@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,10 @@ class ArticleStore:
     def articles(self) -> Articles:
         """Every article, in the order they were first added (each built when read)."""
         if self._view is None:
-            docs = sorted(self._table().items(), key=lambda item: int(item[0]))
+            docs = list(self._table().items())
+            numbers = [int(doc_id) for doc_id, _doc in docs]
+            if any(b < a for a, b in pairwise(numbers)):
+                docs.sort(key=lambda item: int(item[0]))  # as written, it is in order already
             self._view = Articles(docs, self._storage.texts)
         return self._view
 
@@ -107,6 +111,15 @@ class ArticleStore:
     def content_key(self) -> str:
         """Names the exact articles held, in order: equal keys, equal article sets."""
         return fields_key(self.articles().fields())
+
+    @_synchronised
+    def articles_of(self, keys: Iterable[Key]) -> Articles:
+        """The articles of these (library, id) keys that the store holds, each library's
+        together (as the index numbers them), without building the whole sequence."""
+        doc_ids = (self._keys.doc_id(key) for key in keys)
+        table = self._table()
+        docs = [(str(doc_id), table[str(doc_id)]) for doc_id in dict.fromkeys(doc_ids) if doc_id]
+        return Articles(docs, self._storage.texts).by_library()
 
     @_synchronised
     def get(self, article_id: str, library: Library = None) -> Article | None:
@@ -143,6 +156,8 @@ class ArticleStore:
         opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
         if opened is None and signature is not None:
             opened = self._snapshot_afresh()
+        if opened is not None and opened.version < snapshot.FORMAT_VERSION:
+            self._upgrade_snapshot(opened)
         if opened is not None:
             self._snapshot = opened.snapshot
             self._storage.adopt(opened.tables, opened.snapshot.signature, opened.texts)
@@ -151,6 +166,21 @@ class ArticleStore:
             self._snapshot = None
         self._index_documents()
         self._save_snapshot()
+
+    def _upgrade_snapshot(self, opened: snapshot.Opened) -> None:
+        """Rewrite a snapshot of an older format in this one, if the file lock is free and
+        the file is still the one it copies; else (or failing) it is read as it is again."""
+        try:
+            self._lock.acquire(blocking=False)
+        except (Timeout, OSError):
+            return
+        try:
+            if file_signature(self.path) == opened.snapshot.signature:
+                snapshot.upgrade(self.path, opened, ARTICLES)
+        except OSError as exc:
+            log.warning("could not upgrade the database snapshot of %s: %s", self.path, exc)
+        finally:
+            self._lock.release()
 
     def _snapshot_afresh(self) -> snapshot.Opened | None:
         """The file read as a stream into a new snapshot; None when no snapshot can be
@@ -185,10 +215,11 @@ class ArticleStore:
 
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
-        self._keys = Keys()
+        self._keys = Keys.of(
+            (int(doc_id), (doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
+            for doc_id, doc in self._table().items()  # in the order added, as written
+        )
         self._view = None
-        for doc_id, doc in sorted(self._table().items(), key=lambda item: int(item[0])):
-            self._keys.remember((doc.get(LIBRARY), doc["id"]), int(doc_id), doc["fingerprint"])
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -320,6 +351,7 @@ class ArticleStore:
             self._keys.remember(key, doc_id, fingerprint)
             self._view = None
             report.article_ids.append(article.id)
+            report.stored.append(key)
         changed = {str(doc_id): doc for _article, doc_id, doc in batch.values()}
         if changed:
             data = self._storage.read()

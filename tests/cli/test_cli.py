@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -180,6 +181,8 @@ def test_load_indexes_before_returning_so_the_next_start_answers_at_once(tmp_pat
     index = db.with_name("db.json.index")
     result = newsbot("load", "--no-index", "--db", str(db), str(SEED))
     assert result.returncode == 0 and not index.exists() and "indexed" not in result.stderr
+    assert newsbot("stats", "--db", str(db)).returncode == 0  # a question's start indexes them
+    assert index.exists()
     result = newsbot("load", "--db", str(db), str(SAMPLES))
     assert result.returncode == 0, result.stderr
     assert "indexed" in result.stderr and index.exists()
@@ -187,3 +190,54 @@ def test_load_indexes_before_returning_so_the_next_start_answers_at_once(tmp_pat
     asked = newsbot("ask", "--db", str(db), "What did Kim Jong Un call for?")
     assert asked.returncode == 0 and "Kim" in asked.stdout
     assert index.stat().st_mtime_ns == built  # read from the cache, not built again
+
+
+def test_loading_a_few_articles_adds_one_segment_and_the_next_question_cites_them(tmp_path):
+    db = tmp_path / "db.json"
+    listed = db.with_name("db.json.index") / "segments.json"
+    assert newsbot("load", "--db", str(db), str(SAMPLES)).returncode == 0
+    before = json.loads(listed.read_text())["segments"]
+    record = HERON
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(record) + "\n")
+    result = newsbot("load", "--db", str(db), str(one))
+    assert result.returncode == 0, result.stderr
+    after = json.loads(listed.read_text())["segments"]
+    assert after[:-1] == before and after[-1] not in before  # the others kept as they were
+    new = json.loads((listed.parent / after[-1] / "meta.json").read_text())
+    assert [key[1] for key in new["keys"]] == re.findall(r"\[(\w+)\]", result.stdout)
+    answer = json.loads(newsbot("ask", "--json", "--db", str(db),
+                                "What did the Heron Bridge repair cost?").stdout)
+    assert answer["excerpts"][0]["url"] == record["url"]
+    assert "4.2 million crowns" in answer["excerpts"][0]["text"]
+
+
+
+def test_two_loads_at_once_each_add_their_segment_and_both_are_answered(tmp_path):
+    db = tmp_path / "db.json"
+    listed = db.with_name("db.json.index") / "segments.json"
+    assert newsbot("load", "--db", str(db), str(SAMPLES)).returncode == 0
+    before = json.loads(listed.read_text())["segments"]
+    files = []
+    for name, record in (("heron", HERON), ("ferry", FERRY)):
+        files.append(tmp_path / f"{name}.jsonl")
+        files[-1].write_text(json.dumps(record) + "\n")
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda f: newsbot("load", "--db", str(db), str(f)), files))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    after = json.loads(listed.read_text())["segments"]
+    assert after[:len(before)] == before and len(after) == len(before) + 2
+    for question, record in (("What did the Heron Bridge repair cost?", HERON),
+                             ("How many cars does the new Larkspur ferry carry?", FERRY)):
+        answer = json.loads(newsbot("ask", "--json", "--db", str(db), question).stdout)
+        assert answer["excerpts"][0]["url"] == record["url"]
+
+
+HERON = {"url": "https://example.org/2024/heron-bridge", "title": "Heron Bridge reopens",
+         "published": "2024-05-02", "source": "Example Post",
+         "text": "The Heron Bridge reopened on Thursday after a repair that cost "
+                 "4.2 million crowns. Cyclists queued before dawn to cross it first."}
+FERRY = {"url": "https://example.org/2024/larkspur-ferry", "title": "Larkspur ferry launched",
+         "published": "2024-05-03", "source": "Example Post",
+         "text": "The new Larkspur ferry carries 120 cars and 600 passengers. It enters "
+                 "service on the island route in June, replacing a vessel built in 1979."}

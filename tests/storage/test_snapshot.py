@@ -70,6 +70,32 @@ def test_opening_reads_the_snapshot_not_the_json(tmp_path):
     assert list(ArticleStore(db).articles()) == [article(1), article(2)]
 
 
+def test_a_snapshot_of_the_previous_version_opens_without_parsing_the_json(tmp_path):
+    """Version 3 named each text's span as a JSON list (version 4 packs them): a
+    database snapshotted by the previous release still opens from its snapshot, which it
+    rewrites in the new format (the blob kept)."""
+    db = tmp_path / "db.json"
+    ArticleStore(db).save([article(1), article(2)], LoadReport())
+    meta_path = snapshot_path(db) / META
+    meta = orjson.loads(meta_path.read_bytes())
+    assert meta["version"] == 4 and isinstance(meta["spans"], str)
+    meta["version"] = 3
+    meta["spans"] = {doc_id: list(span) for doc_id, span in snapshot._unpacked(
+        meta["spans"]).items()}
+    meta_path.write_bytes(orjson.dumps(meta))
+    before = os.stat(db)
+    with db.open("r+b") as file:  # as above: only a store reading the snapshot opens it
+        file.write(b"#" * before.st_size)
+    os.utime(db, ns=(before.st_atime_ns, before.st_mtime_ns))
+    blob = blob_of(db)
+    assert list(ArticleStore(db).articles()) == [article(1), article(2)]
+    upgraded = orjson.loads(meta_path.read_bytes())
+    assert upgraded["version"] == 4 and blob_of(db) == blob
+    assert snapshot._unpacked(upgraded["spans"]) == {
+        doc_id: tuple(span) for doc_id, span in meta["spans"].items()}
+    assert list(ArticleStore(db).articles()) == [article(1), article(2)]  # from version 4
+
+
 def test_answers_are_identical_with_and_without_the_snapshot(tmp_path):
     db = tmp_path / "db.json"
     engine_at(db, SAMPLES).store.update_records("feeds", lambda rows: [{"url": "u"}])

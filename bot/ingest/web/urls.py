@@ -9,7 +9,6 @@ the teaser, and the page state says it is pending, to be fetched again next time
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,13 +28,8 @@ from bot.models import Rejection
 
 MIN_WORDS = 80  # fewer words than this in a feed item: a teaser, its page is read
 PageState = dict[str, Any]  # {"teaser", "etag", "modified", "pending" (why, or absent)}
-_URL = re.compile(r"https?://", re.IGNORECASE)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SNIFFED_TYPES = ("", "text/plain", "application/octet-stream")
-
-
-def is_url(arg: str) -> bool:
-    return bool(_URL.match(arg))
 
 
 @dataclass
