@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.answering.places import ANY_PLACE, asked_places
 from bot.answering.query import NUMBER_QUESTION
-from bot.search.analysis import is_stopword, words
+from bot.search.analysis import is_stopword, stem, words
 
 Span = tuple[int, int]
 
@@ -52,11 +52,13 @@ DATE_SPAN = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s\d{{4}})?"
     rf"|\d{{1,2}}\s(?:{_MONTHS})(?:\s\d{{4}})?|(?:{_WEEKDAYS})|(?:19|20)\d\d)\b"
 )
-_CAPITALISED = r"[A-Z][\w'’.&-]*\w|[A-Z]"
+_CAPITALISED = r"[A-Z]\.(?=\s[A-Z])|[A-Z][\w'’.&-]*\w|[A-Z]"  # "E. Jean", "U.S.", "RSV"
 _JOINERS = r"of|de|du|del|der|la|le|van|von|al|bin|the|and|for|&"
 NAME_SPAN = re.compile(
     rf"(?<![\w'’])(?:{_CAPITALISED})(?:\s(?:(?:{_JOINERS})\s)?(?:{_CAPITALISED}))*"
 )
+ASKED_FOR = re.compile(r"\b(?:which|what)\s+((?:(?!(?:is|was|are|were|did|does|do|will|has|"
+                       r"have|had|of|in|to|for|on|at|by)\b)[\w'’-]+\s*){1,4})")
 QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
 _MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
 
@@ -88,10 +90,11 @@ def answer_span(
     if kind is None:
         return None
     asked = _bare(question)
+    restated = _restated(question)
     if kind in ("number", "date"):  # "two", "Monday": agreeing by chance, not by fact
         others = ()
     candidates = [
-        span for span in _candidates(kind, text, question)
+        span for span in _candidates(kind, text, question, restated)
         if not _bare(text[span[0]:span[1]]) <= asked
     ]
     if not candidates:
@@ -102,7 +105,10 @@ def answer_span(
         found = text[span[0]:span[1]].lower()
         return min(gaps, default=0) / (1 + sum(found in other for other in others))
 
-    return min(candidates, key=lambda span: (distance(span), span[0]))
+    def restates(span: Span) -> bool:  # a quoted title or place the question names
+        return bool(_stems(text[span[0]:span[1]]) & restated)
+
+    return min(candidates, key=lambda span: (restates(span), distance(span), span[0]))
 
 
 def _bare(text: str) -> set[str]:
@@ -111,7 +117,20 @@ def _bare(text: str) -> set[str]:
     return set(words(plain))
 
 
-def _candidates(kind: str, text: str, question: str) -> list[Span]:
+def _restated(question: str) -> set[str]:
+    """The question's content words an answer would not repeat: all but the stopwords and
+    the words naming the kind asked ("city" in "which city": "Salt Lake City" is fine)."""
+    asked_for = ASKED_FOR.search(question.lower())
+    category = _stems(asked_for[1]) if asked_for else set()
+    return _stems(question) - category
+
+
+def _stems(text: str) -> set[str]:
+    """The stems of the content words ("Airlines" and "airline")."""
+    return {stem(word) for word in _bare(text) if not is_stopword(word)}
+
+
+def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list[Span]:
     if kind == "number":
         return [m.span() for m in NUMBER_SPAN.finditer(text)]
     if kind == "date":
@@ -120,20 +139,29 @@ def _candidates(kind: str, text: str, question: str) -> list[Span]:
         places = [m.span() for m in (asked_places(question) or ANY_PLACE).finditer(text)]
         if places:
             return places
-    names = [span for m in NAME_SPAN.finditer(text) if (span := _trimmed(text, *m.span()))]
+    names = [
+        part for m in NAME_SPAN.finditer(text) for part in _name_parts(text, m, restated)
+    ]
     titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
     return names + titles
 
 
-def _trimmed(text: str, start: int, end: int) -> Span | None:
-    """A capitalised phrase without leading common words ("The", "But", "In"); None when
-    nothing of a name is left (or only a month or day)."""
-    phrase = text[start:end]
-    for word in re.findall(r"\S+\s*", phrase):
-        if not is_stopword(word.strip().lower()):
-            break
-        start += len(word)
-    found = text[start:end].strip()
-    if not found or _MONTH_OR_DAY.match(found) or is_stopword(found.lower()):
-        return None
-    return start, end
+def _name_parts(text: str, name: re.Match[str], restated: set[str]) -> list[Span]:
+    """A capitalised phrase split where it restates the question ("Former Starbucks CEO
+    Howard Schultz" for "the former CEO of which company" holds "Starbucks" and "Howard
+    Schultz") or names a day or month, each part without common words at its ends."""
+    parts: list[list[re.Match[str]]] = [[]]
+    for token in re.finditer(r"\S+", name.group()):
+        if _stems(token.group()) & restated or _MONTH_OR_DAY.match(token.group().rstrip(",")):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    spans = []
+    for part in parts:
+        while part and is_stopword(part[0].group().lower()):
+            part.pop(0)
+        while part and is_stopword(part[-1].group().lower()):
+            part.pop()
+        if part:
+            spans.append((name.start() + part[0].start(), name.start() + part[-1].end()))
+    return spans
