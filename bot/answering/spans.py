@@ -59,6 +59,16 @@ NAME_SPAN = re.compile(
 )
 ASKED_FOR = re.compile(r"\b(?:which|what)\s+((?:(?!(?:is|was|are|were|did|does|do|will|has|"
                        r"have|had|of|in|to|for|on|at|by)\b)[\w'’-]+\s*){1,4})")
+# "What did X call for?" and "What was X charged with?": the thing asked follows a verb of
+# the question; "... banning the sale of what?": it follows the word before "what".
+WHAT_AT_START = re.compile(r"(?:^|[.?!:;]\s+)what\s+(did|does|do|will|would|could|can|should|"
+                           r"is|was|are|were|has|have|had)\s+(.*)", re.IGNORECASE)
+WHAT_IN_PLACE = re.compile(r"(?<![.?!:;])\s+what\b(?!\s+[\w'’-])|(?<![.?!:;])\s+what\s+(?=(?:on|in|"
+                           r"at|to|for|from|with|by|as|into|about|after|before)\b)", re.IGNORECASE)
+_DETERMINERS = frozenset("the a an its his her their this that these those".split())
+_PARTICIPLE = re.compile(r"(?:ed|en|wn|ung|ound|old|ought)$")  # "charged", "found", "sold"
+OBJECT_TOKEN = re.compile(r"([$£€¥]?[\w'’.%-]*[\w%])|[^\w\s]")  # a word, or punctuation
+MAX_ANSWER_WORDS = 8  # an answer is a phrase, not the rest of the sentence
 QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
 _MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
 
@@ -75,7 +85,11 @@ def asked_kind(question: str) -> str | None:
         return "place"
     if PERSON_QUESTION.search(lowered):
         return "person"
-    return "name" if NAME_QUESTION.search(lowered) or CALLED.search(lowered) else None
+    if CALLED.search(lowered):
+        return "name"
+    if object_anchor(question) is not None:
+        return "object"
+    return "name" if NAME_QUESTION.search(lowered) else None
 
 
 def answer_span(
@@ -111,6 +125,28 @@ def answer_span(
     return min(candidates, key=lambda span: (restates(span), distance(span), span[0]))
 
 
+def object_anchor(question: str) -> str | None:
+    """The stem of the question's word that the thing asked follows in a sentence: the verb
+    after "what did X" or "what was X", the word before an in-place "what" (skipping a
+    preposition: "the sale of what" -> "sale"); None for other questions."""
+    if start := WHAT_AT_START.search(question):
+        aux, rest = start[1].lower(), re.findall(r"[\w'’-]+", start[2])
+        if rest and rest[0].lower() in _DETERMINERS:
+            rest = rest[2:]  # "the council": its noun is not the verb
+        for word in rest:
+            if word[0].islower() and not is_stopword(word) and (
+                aux not in ("is", "was", "are", "were", "has", "have", "had")
+                or _PARTICIPLE.search(word)
+            ):
+                return stem(word)
+        return None
+    if in_place := WHAT_IN_PLACE.search(question):
+        before = re.findall(r"[\w'’-]+", question[:in_place.start()])[-2:]
+        content = [word for word in before if not is_stopword(word.lower())]
+        return stem(content[-1].lower()) if content else None
+    return None
+
+
 def _bare(text: str) -> set[str]:
     """Words without case, dots or possessives ("U.S." and "US", "Ford's" and "Ford")."""
     plain = re.sub(r"['’]s\b", "", text.lower()).replace(".", "")
@@ -131,6 +167,8 @@ def _stems(text: str) -> set[str]:
 
 
 def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list[Span]:
+    if kind == "object":
+        return _objects(text, question, restated)
     if kind == "number":
         return [m.span() for m in NUMBER_SPAN.finditer(text)]
     if kind == "date":
@@ -144,6 +182,30 @@ def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list
     ]
     titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
     return names + titles
+
+
+def _objects(text: str, question: str, restated: set[str]) -> list[Span]:
+    """The phrases following the question's anchor word in ``text``, each up to
+    punctuation, a word the question restates, or ``MAX_ANSWER_WORDS`` words."""
+    anchor = object_anchor(question)
+    asked = set(words(question))
+    tokens = list(OBJECT_TOKEN.finditer(text))
+    spans = []
+    for at, token in enumerate(tokens):
+        if stem(token.group().lower()) != anchor:
+            continue
+        phrase: list[re.Match[str]] = []
+        for word in tokens[at + 1:at + 1 + MAX_ANSWER_WORDS]:
+            if word[1] is None or (phrase and _stems(word.group()) & restated):
+                break
+            phrase.append(word)
+        if len(phrase) > 1 and phrase[0].group().lower() in asked:
+            phrase.pop(0)  # "sale of dog meat" for "the sale of what": "of" is asked
+        while phrase and is_stopword(phrase[-1].group().lower()):
+            phrase.pop()
+        if phrase:
+            spans.append((phrase[0].start(), phrase[-1].end()))
+    return spans
 
 
 def _name_parts(text: str, name: re.Match[str], restated: set[str]) -> list[Span]:
