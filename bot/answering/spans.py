@@ -121,6 +121,9 @@ def answer_span(
     if not candidates:
         return None
 
+    own = {stem(word) for word in words(question)}  # not a followed-up question's words
+    near = [(start, end) for start, end in near if stem(text[start:end].lower()) in own]
+
     def distance(span: Span) -> float:
         nearest: dict[str, int] = {}  # by question word, its nearest occurrence's gap
         for start, end in near:
