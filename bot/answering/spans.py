@@ -76,6 +76,12 @@ MAX_ANSWER_WORDS = 8  # an answer is a phrase, not the rest of the sentence
 TOWN_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[\w.'’-]+\s+){0,2}?(?:city|cities|town|county|"
                            r"region|province|territory|island|capital|village|state)\b")
 LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?$", re.IGNORECASE)
+UNIT = re.compile(r"\s+([A-Za-z]+)")  # the word after a number: "600 years", "24 hours"
+TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|centur)",
+                       re.IGNORECASE)
+PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+DURATION_QUESTION = re.compile(r"\bhow long\b|\bfor how many\b")
+PERCENT_QUESTION = re.compile(r"\b(?:percentage|percent|share|proportion)\b")
 QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
 _MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
 
@@ -135,7 +141,7 @@ def answer_span(
         return sum(gaps) / len(gaps) / (1 + sum(found in other for other in others))
 
     def restates(span: Span) -> bool:  # a quoted title or place the question names
-        return bool(_stems(text[span[0]:span[1]]) & restated)
+        return kind != "number" and bool(_stems(text[span[0]:span[1]]) & restated)
 
     def unplaced(span: Span) -> bool:  # a country, or a name after "in": "in Houston"
         return kind == "place" and not ANY_PLACE.fullmatch(text, *span) and not (
@@ -192,7 +198,7 @@ def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list
     if kind == "object":
         return _objects(text, question, restated)
     if kind == "number":
-        return [m.span() for m in NUMBER_SPAN.finditer(text)]
+        return _numbers(text, question)
     if kind == "date":
         return [m.span() for m in DATE_SPAN.finditer(text)]
     if kind == "place" and (listed := asked_places(question.replace("U.S.", "US"))):
@@ -204,6 +210,26 @@ def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list
     ]
     titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
     return names + titles
+
+
+def _numbers(text: str, question: str) -> list[Span]:
+    """The numbers and amounts in ``text``, each with its unit when the question names it
+    ("600 years" for "how many years") or asks how long ("three weeks"); only durations
+    for "how long" and only percentages for "what percentage", when the text holds any."""
+    lowered = question.lower()
+    asked = _stems(question)
+    duration = DURATION_QUESTION.search(lowered) is not None
+    spans = []
+    for number in NUMBER_SPAN.finditer(text):
+        start, end = number.span()
+        unit = UNIT.match(text, end)
+        if unit and (stem(unit[1].lower()) in asked or (duration and TIME_UNIT.match(unit[1]))):
+            end = unit.end()
+        spans.append((start, end))
+    for wanted, asks in ((TIME_UNIT, duration), (PERCENT, PERCENT_QUESTION.search(lowered))):
+        if asks and (kept := [span for span in spans if wanted.search(text, *span)]):
+            spans = kept
+    return spans
 
 
 def _objects(text: str, question: str, restated: set[str]) -> list[Span]:
