@@ -65,7 +65,6 @@ WHAT_AT_START = re.compile(r"(?:^|[.?!:;]\s+)what\s+(did|does|do|will|would|coul
                            r"is|was|are|were|has|have|had)\s+(.*)", re.IGNORECASE)
 WHAT_IN_PLACE = re.compile(r"(?<![.?!:;])\s+what\b(?!\s+[\w'’-])|(?<![.?!:;])\s+what\s+(?=(?:on|in|"
                            r"at|to|for|from|with|by|as|into|about|after|before)\b)", re.IGNORECASE)
-_DETERMINERS = frozenset("the a an its his her their this that these those".split())
 _PARTICIPLE = re.compile(r"(?:ed|en|wn|ung|ound|old|ought)$")  # "charged", "found", "sold"
 OBJECT_TOKEN = re.compile(r"([$£€¥]?[\w'’.%-]*[\w%])|[^\w\s]")  # a word, or punctuation
 # The answer sits beside what the question restates: the mean gap to the nearest two
@@ -82,6 +81,7 @@ TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|cent
 PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 DURATION_QUESTION = re.compile(r"\bhow long\b|\bfor how many\b")
 PERCENT_QUESTION = re.compile(r"\b(?:percentage|percent|share|proportion)\b")
+WITHIN = re.compile(r"\s+in\s+(?:the\s+)?[A-Z]")  # "NRG Stadium in Houston"
 QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
 _MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
 
@@ -143,9 +143,11 @@ def answer_span(
     def restates(span: Span) -> bool:  # a quoted title or place the question names
         return kind != "number" and bool(_stems(text[span[0]:span[1]]) & restated)
 
-    def unplaced(span: Span) -> bool:  # a country, or a name after "in": "in Houston"
-        return kind == "place" and not ANY_PLACE.fullmatch(text, *span) and not (
-            LOCATIVE.search(text[max(0, span[0] - 12):span[0]])
+    def unplaced(span: Span) -> bool:  # a country, or a name after "in": "in Houston",
+        if kind != "place" or ANY_PLACE.fullmatch(text, *span):  # not a venue in a place
+            return False
+        return not LOCATIVE.search(text[max(0, span[0] - 12):span[0]]) or bool(
+            WITHIN.match(text, span[1])
         )
 
     return min(
@@ -159,12 +161,12 @@ def object_anchor(question: str) -> str | None:
     preposition: "the sale of what" -> "sale"); None for other questions."""
     if start := WHAT_AT_START.search(question):
         aux, rest = start[1].lower(), re.findall(r"[\w'’-]+", start[2])
-        if rest and rest[0].lower() in _DETERMINERS:
-            rest = rest[2:]  # "the council": its noun is not the verb
-        for word in rest:
-            if word[0].islower() and not is_stopword(word) and (
-                aux not in ("is", "was", "are", "were", "has", "have", "had")
-                or _PARTICIPLE.search(word)
+        for word, after in zip(rest, [*rest[1:], None], strict=True):
+            if (
+                word[0].islower() and not is_stopword(word)
+                and (after is None or is_stopword(after.lower()))  # "call for", "approve?"
+                and (aux not in ("is", "was", "are", "were", "has", "have", "had")
+                     or _PARTICIPLE.search(word))
             ):
                 return stem(word)
         return None
