@@ -72,10 +72,12 @@ OBJECT_TOKEN = re.compile(r"([$£€¥]?[\w'’.%-]*[\w%])|[^\w\s]")  # a word, 
 # among 1, 2, 3, 4, 6 on the even weeks of rtqa-dev (2 best there, and on all weeks).
 NEAREST_WORDS = 2
 MAX_ANSWER_WORDS = 8  # an answer is a phrase, not the rest of the sentence
+COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:(?!(?:is|was|are|were|did|does|do|will|has|have|"
+                     r"had|can|could|would)\b)[\w'’-]+\s*){1,3})")  # "how many glass frogs"
 TOWN_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[\w.'’-]+\s+){0,2}?(?:city|cities|town|county|"
                            r"region|province|territory|island|capital|village|state)\b")
 LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?$", re.IGNORECASE)
-UNIT = re.compile(r"\s+([A-Za-z]+)")  # the word after a number: "600 years", "24 hours"
+UNIT = re.compile(r"\s+([A-Za-z]+)")  # a word after a number: "600 years", "24 hours"
 TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|centur)",
                        re.IGNORECASE)
 PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
@@ -216,17 +218,22 @@ def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list
 
 def _numbers(text: str, question: str) -> list[Span]:
     """The numbers and amounts in ``text``, each with its unit when the question names it
-    ("600 years" for "how many years") or asks how long ("three weeks"); only durations
-    for "how long" and only percentages for "what percentage", when the text holds any."""
+    ("600 years" for "how many years", "forty glass frogs") or asks how long ("three
+    weeks"); only durations for "how long" and only percentages for "what percentage",
+    when the text holds any."""
     lowered = question.lower()
-    asked = _stems(question)
+    counted = COUNTED.search(lowered)
+    asked = _stems(counted[1]) if counted else set()
     duration = DURATION_QUESTION.search(lowered) is not None
     spans = []
     for number in NUMBER_SPAN.finditer(text):
         start, end = number.span()
-        unit = UNIT.match(text, end)
-        if unit and (stem(unit[1].lower()) in asked or (duration and TIME_UNIT.match(unit[1]))):
-            end = unit.end()
+        while (
+            (unit := UNIT.match(text, end))
+            and len(text[start:end].split()) < MAX_ANSWER_WORDS
+            and (stem(unit[1].lower()) in asked or (duration and TIME_UNIT.match(unit[1])))
+        ):
+            end = unit.end()  # "forty glass frogs" for "how many glass frogs"
         spans.append((start, end))
     for wanted, asks in ((TIME_UNIT, duration), (PERCENT, PERCENT_QUESTION.search(lowered))):
         if asks and (kept := [span for span in spans if wanted.search(text, *span)]):
