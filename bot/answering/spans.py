@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.answering.places import ANY_PLACE, asked_places
 from bot.answering.query import NUMBER_QUESTION
-from bot.search.analysis import is_stopword, words
+from bot.search.analysis import is_stopword, stem, words
 
 Span = tuple[int, int]
 
@@ -52,11 +52,38 @@ DATE_SPAN = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s\d{{4}})?"
     rf"|\d{{1,2}}\s(?:{_MONTHS})(?:\s\d{{4}})?|(?:{_WEEKDAYS})|(?:19|20)\d\d)\b"
 )
-_CAPITALISED = r"[A-Z][\w'’.&-]*\w|[A-Z]"
+_CAPITALISED = r"[A-Z]\.(?=\s[A-Z])|[A-Z][\w'’.&-]*\w|[A-Z]"  # "E. Jean", "U.S.", "RSV"
 _JOINERS = r"of|de|du|del|der|la|le|van|von|al|bin|the|and|for|&"
 NAME_SPAN = re.compile(
     rf"(?<![\w'’])(?:{_CAPITALISED})(?:\s(?:(?:{_JOINERS})\s)?(?:{_CAPITALISED}))*"
 )
+ASKED_FOR = re.compile(r"\b(?:which|what)\s+((?:(?!(?:is|was|are|were|did|does|do|will|has|"
+                       r"have|had|of|in|to|for|on|at|by)\b)[\w'’-]+\s*){1,4})")
+# "What did X call for?" and "What was X charged with?": the thing asked follows a verb of
+# the question; "... banning the sale of what?": it follows the word before "what".
+WHAT_AT_START = re.compile(r"(?:^|[.?!:;]\s+)what\s+(did|does|do|will|would|could|can|should|"
+                           r"is|was|are|were|has|have|had)\s+(.*)", re.IGNORECASE)
+WHAT_IN_PLACE = re.compile(r"(?<![.?!:;])\s+what\b(?!\s+[\w'’-])|(?<![.?!:;])\s+what\s+(?=(?:on|in|"
+                           r"at|to|for|from|with|by|as|into|about|after|before)\b)", re.IGNORECASE)
+_PARTICIPLE = re.compile(r"(?:ed|en|wn|ung|ound|old|ought)$")  # "charged", "found", "sold"
+OBJECT_TOKEN = re.compile(r"([$£€¥]?[\w'’.%-]*[\w%])|[^\w\s]")  # a word, or punctuation
+# The answer sits beside what the question restates: the mean gap to the nearest two
+# distinct question words (one word alone is often a common one, "one", "city"). Chosen
+# among 1, 2, 3, 4, 6 on the even weeks of rtqa-dev (2 best there, and on all weeks).
+NEAREST_WORDS = 2
+MAX_ANSWER_WORDS = 8  # an answer is a phrase, not the rest of the sentence
+COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:(?!(?:is|was|are|were|did|does|do|will|has|have|"
+                     r"had|can|could|would)\b)[\w'’-]+\s*){1,3})")  # "how many glass frogs"
+TOWN_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[\w.'’-]+\s+){0,2}?(?:city|cities|town|county|"
+                           r"region|province|territory|island|capital|village|state)\b")
+LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?$", re.IGNORECASE)
+UNIT = re.compile(r"\s+([A-Za-z]+)")  # a word after a number: "600 years", "24 hours"
+TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|centur)",
+                       re.IGNORECASE)
+PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
+DURATION_QUESTION = re.compile(r"\bhow long\b|\bfor how many\b")
+PERCENT_QUESTION = re.compile(r"\b(?:percentage|percent|share|proportion)\b")
+WITHIN = re.compile(r"\s+in\s+(?:the\s+)?[A-Z]")  # "NRG Stadium in Houston"
 QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,59})[\"”]")  # a title in quotes: "Oppenheimer"
 _MONTH_OR_DAY = re.compile(rf"^(?:{_MONTHS}|{_WEEKDAYS})$")
 
@@ -69,11 +96,15 @@ def asked_kind(question: str) -> str | None:
         return "date"
     if NUMBER_QUESTION.search(lowered) or AMOUNT_QUESTION.search(lowered):
         return "number"
-    if asked_places(question) is not None:
+    if asked_places(question) is not None or TOWN_QUESTION.search(lowered):
         return "place"
     if PERSON_QUESTION.search(lowered):
         return "person"
-    return "name" if NAME_QUESTION.search(lowered) or CALLED.search(lowered) else None
+    if CALLED.search(lowered):
+        return "name"
+    if object_anchor(question) is not None:
+        return "object"
+    return "name" if NAME_QUESTION.search(lowered) else None
 
 
 def answer_span(
@@ -88,21 +119,64 @@ def answer_span(
     if kind is None:
         return None
     asked = _bare(question)
+    restated = _restated(question)
     if kind in ("number", "date"):  # "two", "Monday": agreeing by chance, not by fact
         others = ()
     candidates = [
-        span for span in _candidates(kind, text, question)
+        span for span in _candidates(kind, text, question, restated)
         if not _bare(text[span[0]:span[1]]) <= asked
     ]
     if not candidates:
         return None
 
-    def distance(span: Span) -> float:
-        gaps = [max(start - span[1], span[0] - end, 0) for start, end in near]
-        found = text[span[0]:span[1]].lower()
-        return min(gaps, default=0) / (1 + sum(found in other for other in others))
+    own = {stem(word) for word in words(question)}  # not a followed-up question's words
+    near = [(start, end) for start, end in near if stem(text[start:end].lower()) in own]
 
-    return min(candidates, key=lambda span: (distance(span), span[0]))
+    def distance(span: Span) -> float:
+        nearest: dict[str, int] = {}  # by question word, its nearest occurrence's gap
+        for start, end in near:
+            word = text[start:end].lower()
+            gap = max(start - span[1], span[0] - end, 0)
+            nearest[word] = min(gap, nearest.get(word, gap))
+        gaps = sorted(nearest.values())[:NEAREST_WORDS] or [0]
+        found = text[span[0]:span[1]].lower()
+        return sum(gaps) / len(gaps) / (1 + sum(found in other for other in others))
+
+    def restates(span: Span) -> bool:  # a quoted title or place the question names
+        return kind != "number" and bool(_stems(text[span[0]:span[1]]) & restated)
+
+    def unplaced(span: Span) -> bool:  # a country, or a name after "in": "in Houston",
+        if kind != "place" or ANY_PLACE.fullmatch(text, *span):  # not a venue in a place
+            return False
+        return not LOCATIVE.search(text[max(0, span[0] - 12):span[0]]) or bool(
+            WITHIN.match(text, span[1])
+        )
+
+    return min(
+        candidates, key=lambda span: (restates(span), unplaced(span), distance(span), span[0])
+    )
+
+
+def object_anchor(question: str) -> str | None:
+    """The stem of the question's word that the thing asked follows in a sentence: the verb
+    after "what did X" or "what was X", the word before an in-place "what" (skipping a
+    preposition: "the sale of what" -> "sale"); None for other questions."""
+    if start := WHAT_AT_START.search(question):
+        aux, rest = start[1].lower(), re.findall(r"[\w'’-]+", start[2])
+        for word, after in zip(rest, [*rest[1:], None], strict=True):
+            if (
+                word[0].islower() and not is_stopword(word)
+                and (after is None or is_stopword(after.lower()))  # "call for", "approve?"
+                and (aux not in ("is", "was", "are", "were", "has", "have", "had")
+                     or _PARTICIPLE.search(word))
+            ):
+                return stem(word)
+        return None
+    if in_place := WHAT_IN_PLACE.search(question):
+        before = re.findall(r"[\w'’-]+", question[:in_place.start()])[-2:]
+        content = [word for word in before if not is_stopword(word.lower())]
+        return stem(content[-1].lower()) if content else None
+    return None
 
 
 def _bare(text: str) -> set[str]:
@@ -111,29 +185,102 @@ def _bare(text: str) -> set[str]:
     return set(words(plain))
 
 
-def _candidates(kind: str, text: str, question: str) -> list[Span]:
+def _restated(question: str) -> set[str]:
+    """The question's content words an answer would not repeat: all but the stopwords and
+    the words naming the kind asked ("city" in "which city": "Salt Lake City" is fine)."""
+    asked_for = ASKED_FOR.search(question.lower())
+    category = _stems(asked_for[1]) if asked_for else set()
+    return _stems(question) - category
+
+
+def _stems(text: str) -> set[str]:
+    """The stems of the content words ("Airlines" and "airline")."""
+    return {stem(word) for word in _bare(text) if not is_stopword(word)}
+
+
+def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list[Span]:
+    if kind == "object":
+        return _objects(text, question, restated)
     if kind == "number":
-        return [m.span() for m in NUMBER_SPAN.finditer(text)]
+        return _numbers(text, question)
     if kind == "date":
         return [m.span() for m in DATE_SPAN.finditer(text)]
-    if kind == "place":
-        places = [m.span() for m in (asked_places(question) or ANY_PLACE).finditer(text)]
+    if kind == "place" and (listed := asked_places(question.replace("U.S.", "US"))):
+        places = [m.span() for m in listed.finditer(text)]
         if places:
             return places
-    names = [span for m in NAME_SPAN.finditer(text) if (span := _trimmed(text, *m.span()))]
+    names = [
+        part for m in NAME_SPAN.finditer(text) for part in _name_parts(text, m, restated)
+    ]
     titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
     return names + titles
 
 
-def _trimmed(text: str, start: int, end: int) -> Span | None:
-    """A capitalised phrase without leading common words ("The", "But", "In"); None when
-    nothing of a name is left (or only a month or day)."""
-    phrase = text[start:end]
-    for word in re.findall(r"\S+\s*", phrase):
-        if not is_stopword(word.strip().lower()):
-            break
-        start += len(word)
-    found = text[start:end].strip()
-    if not found or _MONTH_OR_DAY.match(found) or is_stopword(found.lower()):
-        return None
-    return start, end
+def _numbers(text: str, question: str) -> list[Span]:
+    """The numbers and amounts in ``text``, each with its unit when the question names it
+    ("600 years" for "how many years", "forty glass frogs") or asks how long ("three
+    weeks"); only durations for "how long" and only percentages for "what percentage",
+    when the text holds any."""
+    lowered = question.lower()
+    counted = COUNTED.search(lowered)
+    asked = _stems(counted[1]) if counted else set()
+    duration = DURATION_QUESTION.search(lowered) is not None
+    spans = []
+    for number in NUMBER_SPAN.finditer(text):
+        start, end = number.span()
+        while (
+            (unit := UNIT.match(text, end))
+            and len(text[start:end].split()) < MAX_ANSWER_WORDS
+            and (stem(unit[1].lower()) in asked or (duration and TIME_UNIT.match(unit[1])))
+        ):
+            end = unit.end()  # "forty glass frogs" for "how many glass frogs"
+        spans.append((start, end))
+    for wanted, asks in ((TIME_UNIT, duration), (PERCENT, PERCENT_QUESTION.search(lowered))):
+        if asks and (kept := [span for span in spans if wanted.search(text, *span)]):
+            spans = kept
+    return spans
+
+
+def _objects(text: str, question: str, restated: set[str]) -> list[Span]:
+    """The phrases following the question's anchor word in ``text``, each up to
+    punctuation, a word the question restates, or ``MAX_ANSWER_WORDS`` words."""
+    anchor = object_anchor(question)
+    asked = set(words(question))
+    tokens = list(OBJECT_TOKEN.finditer(text))
+    spans = []
+    for at, token in enumerate(tokens):
+        if stem(token.group().lower()) != anchor:
+            continue
+        phrase: list[re.Match[str]] = []
+        for word in tokens[at + 1:at + 1 + MAX_ANSWER_WORDS]:
+            if word[1] is None or (phrase and _stems(word.group()) & restated):
+                break
+            phrase.append(word)
+        if len(phrase) > 1 and phrase[0].group().lower() in asked:
+            phrase.pop(0)  # "sale of dog meat" for "the sale of what": "of" is asked
+        while phrase and is_stopword(phrase[-1].group().lower()):
+            phrase.pop()
+        if phrase:
+            spans.append((phrase[0].start(), phrase[-1].end()))
+    return spans
+
+
+def _name_parts(text: str, name: re.Match[str], restated: set[str]) -> list[Span]:
+    """A capitalised phrase split where it restates the question ("Former Starbucks CEO
+    Howard Schultz" for "the former CEO of which company" holds "Starbucks" and "Howard
+    Schultz") or names a day or month, each part without common words at its ends."""
+    parts: list[list[re.Match[str]]] = [[]]
+    for token in re.finditer(r"\S+", name.group()):
+        if _stems(token.group()) & restated or _MONTH_OR_DAY.match(token.group().rstrip(",")):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    spans = []
+    for part in parts:
+        while part and is_stopword(part[0].group().lower()):
+            part.pop(0)
+        while part and is_stopword(part[-1].group().lower()):
+            part.pop()
+        if part:
+            spans.append((name.start() + part[0].start(), name.start() + part[-1].end()))
+    return spans

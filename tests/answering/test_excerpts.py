@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.answering.spans import answer_span, asked_kind
+from bot.answering.spans import MAX_ANSWER_WORDS, answer_span, asked_kind
+from bot.search.analysis import WORD_RE, stem, terms
 from tests.support import SAMPLES, engine_at
 
 # Distinct fictional stories that share the common words "cut", "cost", "said", "won".
@@ -55,7 +56,7 @@ def shared_words(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("question", "story", "answer"), [
-    ("How many jobs is Zentrix cutting?", "zentrix-layoffs", "900"),
+    ("How many jobs is Zentrix cutting?", "zentrix-layoffs", "900 jobs"),
     ("How much did the Orvane museum restoration cost?", "orvane-museum", "$12 million"),
     ("Who won the Quillby flower show?", "quillby-flowers", "Orla Penhallow"),
     ("Which team won the Thessaly league title?", "harrow-league", "Harrow Rovers"),
@@ -97,6 +98,11 @@ def test_latest_puts_the_newest_matching_report_first(tmp_path):
     ("What is unique about the new pizza place?", None),
     ("Which host did Fox part ways with this week when it announced cuts?", "name"),
     ("What is the name of the storm?", "name"),
+    ("What did Kim call for?", "object"),
+    ("South Korea banned the sale of what?", "object"),
+    ("Which city hosted the final?", "place"),
+    ("Which U.S. state passed the law?", "place"),
+    ("How long did the strike last?", "number"),
     ("Why did the council vote no?", None),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
@@ -105,7 +111,8 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
 
 @pytest.mark.parametrize(("question", "text", "answer"), [
     ("How many jobs is Brightloop cutting?",
-     "Brightloop said on Tuesday it would cut about 1,800 jobs, or 12% of its staff.", "1,800"),
+     "Brightloop said on Tuesday it would cut about 1,800 jobs, or 12% of its staff.",
+     "1,800 jobs"),
     ("How much did the launch cost?",
      "The launch, delayed twice, cost $610 million in all.", "$610 million"),
     ("When did the museum reopen?",
@@ -126,6 +133,62 @@ def test_the_answer_span_is_new_to_the_question_and_near_its_words(question, tex
             if w in text.lower()]
     span = answer_span(asked_kind(question), text, question, near)
     assert (text[span[0]:span[1]] if span else None) == answer
+
+
+def _near(text: str, question: str) -> list[tuple[int, int]]:
+    """The question's content words in ``text``, as compose highlights them."""
+    asked = set(terms(question))
+    return [m.span() for m in WORD_RE.finditer(text) if stem(m.group().lower()) in asked]
+
+
+@pytest.mark.parametrize(("question", "text", "answer"), [
+    # "what did X call for?": the phrase after the question's verb
+    ("What did the Pellham mayor call for?",
+     "On Monday the Pellham mayor called for a new harbour tunnel, aides said.",
+     "a new harbour tunnel"),
+    # "what was X charged with?": after the participle
+    ("What was the Orvane treasurer charged with?",
+     "The Orvane treasurer was charged with embezzlement, prosecutors said.", "embezzlement"),
+    # an in-place "what": after the word before it, its preposition left out
+    ("Valdoria banned the sale of what?",
+     "Valdoria on Monday banned the sale of fireworks, citing summer fires.", "fireworks"),
+    # a name split where it restates the question
+    ("The former CEO of which company testified on Tuesday?",
+     "Former Brightloop CEO Dana Reyes testified on Tuesday before the committee.",
+     "Brightloop"),
+    # the kind's own word stays: "which city" -> "Salt Lake City"-like names are whole
+    ("Which city will host the Thessaly final?",
+     "The Thessaly final will be played at Corran Stadium in Port Avery City next May.",
+     "Port Avery City"),
+    # "how long": a duration, with its unit
+    ("How long did the Orvane restoration take?",
+     "The Orvane restoration, in 40 stages, took two years to finish.", "two years"),
+    # "what percentage": a percentage, not the nearer count
+    ("What percentage of its staff will Brightloop cut?",
+     "Brightloop will cut 1,800 jobs, or 12% of its staff.", "12%"),
+    # the unit the question names goes with the number
+    ("For the first time in how many years did Quillby hold the fair?",
+     "Quillby held the fair for the first time in 60 years on Saturday.", "60 years"),
+    # initials are part of a name; a trailing day is not
+    ("Who sued the Marlow Gazette?",
+     "The Marlow Gazette was sued by E. Jean Morrow Tuesday over a column.", "E. Jean Morrow"),
+])
+def test_each_kind_of_answer_span(question, text, answer):
+    span = answer_span(asked_kind(question), text, question, _near(text, question))
+    assert (text[span[0]:span[1]] if span else None) == answer
+
+
+def test_an_answer_phrase_is_at_most_eight_words_and_never_only_question_words():
+    question = "What did the council approve?"
+    text = ("The council approved a plan to widen every road and bridge across the whole "
+            "northern district by next spring")
+    span = answer_span(asked_kind(question), text, question, _near(text, question))
+    assert span is not None
+    assert text[span[0]:span[1]].startswith("a plan to widen")
+    assert len(text[span[0]:span[1]].split()) <= MAX_ANSWER_WORDS == 8
+    restating = "The council approved it."  # nothing after the verb but the question's words
+    assert answer_span(asked_kind(question), restating, question,
+                       _near(restating, question)) is None
 
 
 def test_a_follow_up_is_asked_about_the_previous_answer_s_story(shared_words):

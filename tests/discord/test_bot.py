@@ -163,7 +163,7 @@ async def test_a_reply_on_a_new_topic_gets_its_own_answer(
 ) -> None:
     first = await reply_to(fake_discord, await fake_discord.send_message(
         "How many jobs is Brightloop cutting?", mention_bot=True))
-    assert "__**1,800**__" in first.json["embeds"][0]["description"]
+    assert "__**1,800 jobs**__" in first.json["embeds"][0]["description"]
     follow_up = await fake_discord.send_message(
         "Who won the Continental Cup final?", reference_message_id=first.response["id"],
         reply_ping=False)

@@ -86,7 +86,7 @@ async def test_a_servers_upload_is_quoted_in_that_server_only(servers: Servers) 
     await load_frogs_in_a(s)
     for ask in (mention_answer, slash_answer):
         in_a = await ask(s, FROGS, s.fd.default_user, s.fd.channel_id)
-        assert TITLE in in_a and "**counted** __**forty**__" in in_a
+        assert TITLE in in_a and "**counted** __**forty glass frogs**__" in in_a
         in_b = await ask(s, FROGS, s.b_member, s.b.channel_id)
         unsaid = in_b.replace(FROGS, "")  # the abstention repeats the question
         assert TITLE not in in_b and "forty" not in in_b and "Orvane" not in unsaid
