@@ -72,6 +72,8 @@ OBJECT_TOKEN = re.compile(r"([$£€¥]?[\w'’.%-]*[\w%])|[^\w\s]")  # a word, 
 # among 1, 2, 3, 4, 6 on the even weeks of rtqa-dev (2 best there, and on all weeks).
 NEAREST_WORDS = 2
 MAX_ANSWER_WORDS = 8  # an answer is a phrase, not the rest of the sentence
+# Words that open a phrase an answer cut short ends before ("... preparations | at a key").
+PHRASE_STARTS = frozenset("at in on near from by across after before during with".split())
 COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:(?!(?:is|was|are|were|did|does|do|will|has|have|"
                      r"had|can|could|would)\b)[\w'’-]+\s*){1,3})")  # "how many glass frogs"
 TOWN_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[\w.'’-]+\s+){0,2}?(?:city|cities|town|county|"
@@ -252,12 +254,20 @@ def _objects(text: str, question: str, restated: set[str]) -> list[Span]:
         if stem(token.group().lower()) != anchor:
             continue
         phrase: list[re.Match[str]] = []
+        ended = False  # at punctuation: the phrase is whole
         for word in tokens[at + 1:at + 1 + MAX_ANSWER_WORDS]:
-            if word[1] is None or (phrase and _stems(word.group()) & restated):
+            if word[1] is None:
+                ended = True
+                break
+            if phrase and _stems(word.group()) & restated:
                 break
             phrase.append(word)
         if len(phrase) > 1 and phrase[0].group().lower() in asked:
             phrase.pop(0)  # "sale of dog meat" for "the sale of what": "of" is asked
+        if not ended:  # cut short: end before the phrase that was cut, not inside it
+            starts = [n for n, word in enumerate(phrase[2:], 2)
+                      if word.group().lower() in PHRASE_STARTS]
+            del phrase[starts[-1] if starts else len(phrase):]
         while phrase and is_stopword(phrase[-1].group().lower()):
             phrase.pop()
         if phrase:
