@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 
 from bot.answering.query import Corrector
+from bot.heap import paused_gc
 from bot.search.index import Index, assemble
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
 from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment, merge
@@ -98,8 +99,9 @@ class IndexHolder:
                 articles = self.store.articles()
                 self._stale = False
             with self._files_locked() as writable:
-                self._read_files()
-                added = _unindexed(self._segments, articles)
+                with paused_gc():
+                    self._read_files()
+                    added = _unindexed(self._segments, articles)
                 for start in range(0, len(added), MAX_SEGMENT_ARTICLES):
                     batch = added.select(range(start, min(start + MAX_SEGMENT_ARTICLES,
                                                           len(added))))
@@ -119,7 +121,8 @@ class IndexHolder:
     def _assembled(self, articles: Articles, save: bool) -> Index:
         if save:
             self._save()
-        return assemble([s for _n, s in self._segments], articles, self._terms)
+        with paused_gc():
+            return assemble([s for _n, s in self._segments], articles, self._terms)
 
     def _save(self) -> None:
         if self.files is not None:

@@ -1,0 +1,36 @@
+"""Python's cyclic garbage collector paused while building large acyclic structures.
+
+Opening a store and assembling its index create millions of dicts, tuples and strings
+that live on; each collection of the oldest generation walks all of them again, which took
+a quarter of a start's time at 100,000 articles. Nothing built there forms cycles, so
+pausing the collector frees no less: it only delays a collection to the end.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_pauses = 0  # in progress (threads may overlap them)
+_was_enabled = False  # whether the collector ran before the first of them
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The collector off within (it stays off after if it was off before)."""
+    global _pauses, _was_enabled
+    with _lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()
