@@ -18,9 +18,11 @@ import logging
 import threading
 from collections.abc import Iterator
 
+import numpy as np
+
 from bot.answering.query import Corrector
 from bot.heap import paused_gc
-from bot.search.index import Index, assemble
+from bot.search.index import Index, assemble, positions
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
 from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment, merge
 from bot.search.segment_files import SegmentFiles, index_path
@@ -198,6 +200,8 @@ class IndexHolder:
 
 def _unindexed(segments: list[tuple[str | None, Segment]], articles: Articles) -> Articles:
     """The store's articles no segment holds, each library's together."""
-    indexed = {key for _name, segment in segments for key in segment.keys}
-    missing = [n for n, key in enumerate(articles.keys()) if key not in indexed]
-    return articles.select(missing).by_library()
+    indexed = np.zeros(len(articles), bool)
+    for _name, segment in segments:
+        found = positions(segment, articles)
+        indexed[found[found >= 0]] = True
+    return articles.select(np.flatnonzero(~indexed).tolist()).by_library()

@@ -111,11 +111,9 @@ def build_index(articles: Articles, part_articles: int = PART_ARTICLES, workers:
 def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Index:
     """The index of ``segments`` for the store's articles ``store``: each segment article
     the store holds (same library, id and fingerprint) is live, the rest dead."""
-    where = {key: n for n, key in enumerate(store.keys())}
-    numbers = np.fromiter(
-        (where.pop(key, -1) for segment in segments for key in segment.keys), np.int64,
-        sum(s.n_articles for s in segments),
-    )  # pop: an article indexed twice is live in its first segment only
+    numbers = _first_only(np.concatenate(
+        [positions(segment, store) for segment in segments] or [np.empty(0, np.int64)]
+    ))
     live = per_segment(numbers >= 0, segments)
     bounds = np.r_[0, np.cumsum([s.n_articles for s in segments])].astype(np.int64)
     sentence_live = [np.repeat(m, np.diff(s.article_first)) for s, m in zip(segments, live,
@@ -156,6 +154,24 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
         vocabulary=_vocabulary(segments),
         libraries=libraries,
     )
+
+
+def positions(segment: Segment, store: Articles) -> np.ndarray:
+    """Each of the segment's articles' number in ``store`` (-1: not there)."""
+    where = store.positions()
+    return np.fromiter((where.get(key, -1) for key in segment.keys), np.int64,
+                       segment.n_articles)
+
+
+def _first_only(numbers: np.ndarray) -> np.ndarray:
+    """``numbers`` with every repeat of a number -1: an article indexed twice is live in
+    its first segment only."""
+    found = np.flatnonzero(numbers >= 0)
+    first = np.unique(numbers[found], return_index=True)[1]
+    repeats = np.ones(len(found), bool)
+    repeats[first] = False
+    numbers[found[repeats]] = -1
+    return numbers
 
 
 def _days(store: Articles, numbers: np.ndarray) -> np.ndarray:

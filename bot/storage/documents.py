@@ -205,6 +205,7 @@ class Articles(Sequence[Article]):
         self._built = functools.lru_cache(maxsize=BUILT_CACHE)(self._build)
         self._headers: list[Header] | None = None
         self._numbers: dict[tuple[Library, str], int] | None = None
+        self._positions: dict[ArticleKey, int] | None = None
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -278,6 +279,12 @@ class Articles(Sequence[Article]):
     def select(self, numbers: Iterable[int]) -> Articles:
         """The articles of these numbers, in this order."""
         return Articles([self._docs[n] for n in numbers], self._texts)
+
+    def positions(self) -> dict[ArticleKey, int]:
+        """Each article's number by its key (built once; the sequence never changes)."""
+        if self._positions is None:
+            self._positions = {key: n for n, key in enumerate(self.keys())}
+        return self._positions
 
     def keys(self) -> Iterator[ArticleKey]:
         """Each article's key, in order, without building any."""

@@ -83,7 +83,8 @@ class ArticleStore:
         self._view: Articles | None = None
         self._in_bulk = False
         self._locked_at = 0.0  # within bulk(): when the file lock was last taken
-        self._load()
+        with paused_gc(freeze=True):  # the documents read live as long as the store
+            self._load()
 
     # -- reading -------------------------------------------------------------------------
     @_synchronised
@@ -224,9 +225,11 @@ class ArticleStore:
 
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
+        table = self._table()  # in the order added, as written
         self._keys = Keys.of(
-            (int(doc_id), (doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
-            for doc_id, doc in self._table().items()  # in the order added, as written
+            {(doc.get(LIBRARY), doc["id"]): int(doc_id) for doc_id, doc in table.items()},
+            lambda: (((doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
+                     for doc in table.values()),
         )
         self._view = None
 
