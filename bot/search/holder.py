@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.answering.query import Corrector
 from bot.heap import paused_gc
-from bot.search.index import Index, assemble, positions
+from bot.search.index import Index, assemble
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
 from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment, merge
 from bot.search.segment_files import SegmentFiles, index_path
@@ -202,6 +202,6 @@ def _unindexed(segments: list[tuple[str | None, Segment]], articles: Articles) -
     """The store's articles no segment holds, each library's together."""
     indexed = np.zeros(len(articles), bool)
     for _name, segment in segments:
-        found = positions(segment, articles)
+        found = articles.numbers_of(segment.keys)
         indexed[found[found >= 0]] = True
     return articles.select(np.flatnonzero(~indexed).tolist()).by_library()

@@ -112,7 +112,7 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
     """The index of ``segments`` for the store's articles ``store``: each segment article
     the store holds (same library, id and fingerprint) is live, the rest dead."""
     numbers = _first_only(np.concatenate(
-        [positions(segment, store) for segment in segments] or [np.empty(0, np.int64)]
+        [store.numbers_of(segment.keys) for segment in segments] or [np.empty(0, np.int64)]
     ))
     live = per_segment(numbers >= 0, segments)
     bounds = np.r_[0, np.cumsum([s.n_articles for s in segments])].astype(np.int64)
@@ -154,13 +154,6 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
         vocabulary=_vocabulary(segments),
         libraries=libraries,
     )
-
-
-def positions(segment: Segment, store: Articles) -> np.ndarray:
-    """Each of the segment's articles' number in ``store`` (-1: not there)."""
-    where = store.positions()
-    return np.fromiter((where.get(key, -1) for key in segment.keys), np.int64,
-                       segment.n_articles)
 
 
 def _first_only(numbers: np.ndarray) -> np.ndarray:

@@ -142,16 +142,6 @@ def header(number: int, doc: dict[str, Any]) -> Header:
     )
 
 
-def _ordinal(published: str | None, known: dict[str, int]) -> int:
-    """The date of an ISO timestamp as written (its own time zone's), as an ordinal."""
-    if not published:
-        return 0
-    day = published[:10]
-    if day not in known:
-        known[day] = datetime.fromisoformat(published).toordinal()
-    return known[day]
-
-
 def fields_key(fields: Iterable[tuple[str, str, str]], salt: str = "") -> str:
     """Names articles by their (id, fingerprint, title), in order: equal keys, equal
     articles (the store's content key; the token cache's run keys, ``salt`` versioning it)."""
@@ -206,6 +196,7 @@ class Articles(Sequence[Article]):
         self._headers: list[Header] | None = None
         self._numbers: dict[tuple[Library, str], int] | None = None
         self._positions: dict[ArticleKey, int] | None = None
+        self._matched: dict[int, tuple[Sequence[ArticleKey], np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -251,11 +242,13 @@ class Articles(Sequence[Article]):
 
     def days(self) -> np.ndarray:
         """Each article's publication date as a proleptic ordinal (0: unknown), int32."""
-        ordinals: dict[str, int] = {}  # a day's articles share it: parsed once a day
-        return np.fromiter(
-            (_ordinal(doc.get("published"), ordinals) for _doc_id, doc in self._docs),
-            np.int32, len(self._docs),
-        )
+        published = [doc.get("published") or "" for _doc_id, doc in self._docs]
+        days = [stamp[:10] for stamp in published]  # an ISO date first: its own zone's day
+        ordinals = {  # a day's articles share it: one parsed for each day
+            day: datetime.fromisoformat(stamp).toordinal() if stamp else 0
+            for day, stamp in dict(zip(days, published, strict=True)).items()
+        }
+        return np.fromiter(map(ordinals.__getitem__, days), np.int32, len(days))
 
     def number_of(self, article_id: str, library: Library = None) -> int | None:
         if self._numbers is None:
@@ -280,11 +273,17 @@ class Articles(Sequence[Article]):
         """The articles of these numbers, in this order."""
         return Articles([self._docs[n] for n in numbers], self._texts)
 
-    def positions(self) -> dict[ArticleKey, int]:
-        """Each article's number by its key (built once; the sequence never changes)."""
-        if self._positions is None:
-            self._positions = {key: n for n, key in enumerate(self.keys())}
-        return self._positions
+    def numbers_of(self, keys: Sequence[ArticleKey]) -> np.ndarray:
+        """The number of each of ``keys`` here (-1: not here), int64. Remembered for the
+        same (immutable) sequence of keys, a segment's: finding which articles the
+        segments lack, then assembling them, asks twice (a second at a million)."""
+        if id(keys) not in self._matched:  # the keys are kept: their id is not reused
+            if self._positions is None:
+                self._positions = {key: n for n, key in enumerate(self.keys())}
+            where = self._positions
+            numbers = np.fromiter((where.get(key, -1) for key in keys), np.int64, len(keys))
+            self._matched[id(keys)] = (keys, numbers)
+        return self._matched[id(keys)][1].copy()
 
     def keys(self) -> Iterator[ArticleKey]:
         """Each article's key, in order, without building any."""
