@@ -14,9 +14,9 @@ CRC-32 is checked when it is read (bot/storage/documents.py), not every text at 
 that cost a second a gigabyte. A text that fails its check deletes ``meta.json``, so the
 next start rebuilds the snapshot from the database file.
 The blob is append-only: a write appends the texts of new and changed articles, writes
-a new tables file and replaces ``meta.json`` atomically, so a reader holding an older ``meta.json`` still finds
-every span it names. A fresh blob (first write, or one mostly made of replaced texts)
-gets a new name; the old one is then deleted.
+a new tables file and replaces ``meta.json`` atomically, so a reader holding an older
+``meta.json`` still finds every span it names. A fresh blob (first write, or one mostly
+made of replaced texts) gets a new name; the old one is then deleted.
 """
 
 from __future__ import annotations
