@@ -16,18 +16,23 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 _pauses = 0  # in progress (threads may overlap them)
 _was_enabled = False  # whether the collector ran before the first of them
+_frozen = False  # whether this process froze its heap already
 
 
 @contextmanager
 def paused_gc(freeze: bool = False) -> Iterator[None]:
     """The collector off within (it stays off after if it was off before). ``freeze``:
-    then every object alive is left out of later collections (``gc.freeze``), which
-    otherwise walk them all once more soon after (1.6 s at a million articles): for a
-    start, when what lives then is what the process serves from. An object so frozen
-    that later becomes garbage in a cycle is never freed, so not for what is replaced
-    as the process runs."""
-    global _pauses, _was_enabled
+    the first time in a process, the garbage there is collected before, and every object
+    alive after is left out of later collections (``gc.freeze``), which otherwise walk
+    them all once more soon after (1.6 s at a million articles): for a start, when what
+    lives then is what the process serves from. An object so frozen that later becomes
+    garbage in a cycle is never freed: hence once a process, not for what is replaced
+    as it runs."""
+    global _pauses, _was_enabled, _frozen
     with _lock:
+        freeze, _frozen = freeze and not _frozen, _frozen or freeze
+        if freeze:
+            gc.collect()
         if _pauses == 0:
             _was_enabled = gc.isenabled()
             gc.disable()
