@@ -18,7 +18,10 @@ import logging
 import threading
 from collections.abc import Iterator
 
+import numpy as np
+
 from bot.answering.query import Corrector
+from bot.heap import paused_gc
 from bot.search.index import Index, assemble
 from bot.search.merging import MAX_SEGMENT_ARTICLES, due_merge
 from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment, merge
@@ -98,8 +101,9 @@ class IndexHolder:
                 articles = self.store.articles()
                 self._stale = False
             with self._files_locked() as writable:
-                self._read_files()
-                added = _unindexed(self._segments, articles)
+                with paused_gc():
+                    self._read_files()
+                    added = _unindexed(self._segments, articles)
                 for start in range(0, len(added), MAX_SEGMENT_ARTICLES):
                     batch = added.select(range(start, min(start + MAX_SEGMENT_ARTICLES,
                                                           len(added))))
@@ -119,7 +123,8 @@ class IndexHolder:
     def _assembled(self, articles: Articles, save: bool) -> Index:
         if save:
             self._save()
-        return assemble([s for _n, s in self._segments], articles, self._terms)
+        with paused_gc():
+            return assemble([s for _n, s in self._segments], articles, self._terms)
 
     def _save(self) -> None:
         if self.files is not None:
@@ -195,6 +200,8 @@ class IndexHolder:
 
 def _unindexed(segments: list[tuple[str | None, Segment]], articles: Articles) -> Articles:
     """The store's articles no segment holds, each library's together."""
-    indexed = {key for _name, segment in segments for key in segment.keys}
-    missing = [n for n, key in enumerate(articles.keys()) if key not in indexed]
-    return articles.select(missing).by_library()
+    indexed = np.zeros(len(articles), bool)
+    for _name, segment in segments:
+        found = articles.numbers_of(segment.keys)
+        indexed[found[found >= 0]] = True
+    return articles.select(np.flatnonzero(~indexed).tolist()).by_library()

@@ -25,7 +25,7 @@ from bot.search.postings import (
 )
 from bot.search.segment import PART_ARTICLES, Segment, Terms, build_segment
 from bot.search.segmented import Segmented
-from bot.storage.documents import Articles, Header
+from bot.storage.documents import Articles
 
 
 class IndexedArticles(Sequence[Article]):
@@ -111,11 +111,9 @@ def build_index(articles: Articles, part_articles: int = PART_ARTICLES, workers:
 def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Index:
     """The index of ``segments`` for the store's articles ``store``: each segment article
     the store holds (same library, id and fingerprint) is live, the rest dead."""
-    where = {key: n for n, key in enumerate(store.keys())}
-    numbers = np.fromiter(
-        (where.pop(key, -1) for segment in segments for key in segment.keys), np.int64,
-        sum(s.n_articles for s in segments),
-    )  # pop: an article indexed twice is live in its first segment only
+    numbers = _first_only(np.concatenate(
+        [store.numbers_of(segment.keys) for segment in segments] or [np.empty(0, np.int64)]
+    ))
     live = per_segment(numbers >= 0, segments)
     bounds = np.r_[0, np.cumsum([s.n_articles for s in segments])].astype(np.int64)
     sentence_live = [np.repeat(m, np.diff(s.article_first)) for s, m in zip(segments, live,
@@ -124,9 +122,9 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
     article_avg = combined_avg([s.articles for s in segments], live)
     sentence_counts = [len(s.sent_article) for s in segments]
     sentence_offsets = np.r_[0, np.cumsum(sentence_counts)].astype(np.int64)
-    headers = store.headers()
+    store_libraries = store.libraries()
     libraries = Libraries.of(
-        [headers[n].library if n >= 0 else DEAD for n in numbers.tolist()]
+        [store_libraries[n] if n >= 0 else DEAD for n in numbers.tolist()]
     )
     article_first = np.concatenate(
         [s.article_first[:-1] + sentence_offsets[i] for i, s in enumerate(segments)]
@@ -144,10 +142,7 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
         article_first=article_first,
         article_story=np.unique(_joined([s.stories for s in segments], np.uint64),
                                 return_inverse=True)[1].astype(np.int32).ravel(),
-        article_day=np.fromiter(
-            (_day(headers[n]) if n >= 0 else 0 for n in numbers.tolist()), np.int32,
-            len(numbers),
-        ),
+        article_day=_days(store, numbers),
         sentences=Postings(
             tuple(s.sentences for s in segments), SENTENCE_BM25, sentence_avg,
             None if article_spans is None else article_first[article_spans].astype(np.int64),
@@ -161,8 +156,23 @@ def assemble(segments: Sequence[Segment], store: Articles, terms: Terms) -> Inde
     )
 
 
-def _day(header: Header) -> int:
-    return header.published.toordinal() if header.published else 0
+def _first_only(numbers: np.ndarray) -> np.ndarray:
+    """``numbers`` with every repeat of a number -1: an article indexed twice is live in
+    its first segment only."""
+    found = np.flatnonzero(numbers >= 0)
+    first = np.unique(numbers[found], return_index=True)[1]
+    repeats = np.ones(len(found), bool)
+    repeats[first] = False
+    numbers[found[repeats]] = -1
+    return numbers
+
+
+def _days(store: Articles, numbers: np.ndarray) -> np.ndarray:
+    """Each indexed article's publication day (0: unknown, or dead)."""
+    days = np.zeros(len(numbers), np.int32)
+    live = numbers >= 0
+    days[live] = store.days()[numbers[live]]
+    return days
 
 
 def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -5,7 +5,7 @@ whenever the file is re-read; kept in step by the store as it writes."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from bot.models import Library
 
@@ -13,24 +13,33 @@ Key = tuple[Library, str]  # (library, article id): the same URL in two librarie
 
 
 class Keys:
-    def __init__(self) -> None:
-        self._doc_ids: dict[Key, int] = {}
-        self._by_fingerprint: dict[tuple[Library, str], str] = {}  # -> article id
-        self._fingerprints: dict[Key, str] = {}
-        self._last_doc_id = 0  # the highest document id remembered
+    def __init__(
+        self,
+        doc_ids: dict[Key, int] | None = None,
+        stored: Callable[[], Iterable[tuple[Key, str]]] = tuple,
+    ) -> None:
+        self._doc_ids: dict[Key, int] = doc_ids or {}
+        self._stored = stored  # (key, fingerprint) of each document, in the order stored
+        self._by_fingerprints: tuple[dict[tuple[Library, str], str], dict[Key, str]] | None = None
+        self._last_doc_id = max(self._doc_ids.values(), default=0)  # the highest remembered
 
     @classmethod
-    def of(cls, stored: Iterable[tuple[int, Key, str]]) -> Keys:
-        """The keys of documents (document id, key, fingerprint) stored in this order, as
-        ``remember`` called for each would leave them, built a dictionary at a time (a
-        call per document took a third of a second at 100,000 articles)."""
-        rows = list(stored)
-        keys = cls()
-        keys._doc_ids = {key: doc_id for doc_id, key, _fingerprint in rows}
-        keys._fingerprints = {key: fingerprint for _doc_id, key, fingerprint in rows}
-        keys._by_fingerprint = {(key[0], fingerprint): key[1] for _d, key, fingerprint in rows}
-        keys._last_doc_id = max(keys._doc_ids.values(), default=0)
-        return keys
+    def of(cls, doc_ids: dict[Key, int], stored: Callable[[], Iterable[tuple[Key, str]]]) -> Keys:
+        """The keys of documents stored as ``doc_ids`` says, in its order, as ``remember``
+        called for each would leave them. Their fingerprints, which only writes use, are
+        read from ``stored`` when first needed (a serving start at a million articles need
+        not spend 2 s on them): what it gives must not change before the first write."""
+        return cls(doc_ids, stored)
+
+    def _fingerprinted(self) -> tuple[dict[tuple[Library, str], str], dict[Key, str]]:
+        """(library, fingerprint) -> article id, and key -> fingerprint."""
+        if self._by_fingerprints is None:
+            rows = list(self._stored())
+            self._by_fingerprints = (
+                {(key[0], fingerprint): key[1] for key, fingerprint in rows},
+                dict(rows),
+            )
+        return self._by_fingerprints
 
     def __len__(self) -> int:
         return len(self._doc_ids)
@@ -44,22 +53,24 @@ class Keys:
     def remember(self, key: Key, doc_id: int, fingerprint: str) -> None:
         """``key`` is stored as ``doc_id`` with this content (an update replaces the old)."""
         library, article_id = key
-        old = self._fingerprints.get(key)
-        if old is not None and self._by_fingerprint.get((library, old)) == article_id:
-            del self._by_fingerprint[(library, old)]
+        by_fingerprint, fingerprints = self._fingerprinted()
+        old = fingerprints.get(key)
+        if old is not None and by_fingerprint.get((library, old)) == article_id:
+            del by_fingerprint[(library, old)]
         self._doc_ids[key] = doc_id
         self._last_doc_id = max(self._last_doc_id, doc_id)
-        self._by_fingerprint[(library, fingerprint)] = article_id
-        self._fingerprints[key] = fingerprint
+        by_fingerprint[(library, fingerprint)] = article_id
+        fingerprints[key] = fingerprint
 
     def same_story_stored(self, key: Key, fingerprint: str) -> bool:
         """Whether this content is already in the key's library, or (for a server's
         article) in the shared library under any URL, or this URL is shared already."""
         library, article_id = key
-        if (library, fingerprint) in self._by_fingerprint:
+        by_fingerprint = self._fingerprinted()[0]
+        if (library, fingerprint) in by_fingerprint:
             return True
         return library is not None and (
-            (None, article_id) in self._doc_ids or (None, fingerprint) in self._by_fingerprint
+            (None, article_id) in self._doc_ids or (None, fingerprint) in by_fingerprint
         )
 
     def of_library(self, library: Library) -> Iterator[int]:

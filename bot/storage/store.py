@@ -31,6 +31,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 
+from bot.heap import paused_gc
 from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, Library, LoadReport
 from bot.storage import snapshot
@@ -82,7 +83,8 @@ class ArticleStore:
         self._view: Articles | None = None
         self._in_bulk = False
         self._locked_at = 0.0  # within bulk(): when the file lock was last taken
-        self._load()
+        with paused_gc(freeze=True):  # the documents read live as long as the store
+            self._load()
 
     # -- reading -------------------------------------------------------------------------
     @_synchronised
@@ -100,12 +102,16 @@ class ArticleStore:
     def articles(self) -> Articles:
         """Every article, in the order they were first added (each built when read)."""
         if self._view is None:
-            docs = list(self._table().items())
-            numbers = [int(doc_id) for doc_id, _doc in docs]
-            if any(b < a for a, b in pairwise(numbers)):
-                docs.sort(key=lambda item: int(item[0]))  # as written, it is in order already
-            self._view = Articles(docs, self._storage.texts)
+            with paused_gc():
+                self._view = self._articles()
         return self._view
+
+    def _articles(self) -> Articles:
+        docs = list(self._table().items())
+        numbers = [int(doc_id) for doc_id, _doc in docs]
+        if any(b < a for a, b in pairwise(numbers)):
+            docs.sort(key=lambda item: int(item[0]))  # as written, it is in order already
+        return Articles(docs, self._storage.texts)
 
     @_synchronised
     def content_key(self) -> str:
@@ -152,6 +158,10 @@ class ArticleStore:
     def _load(self) -> None:
         """Read the file as it is now: from the snapshot if it copies this very file, else
         by parsing it (then snapshot it, so the next start need not)."""
+        with paused_gc():
+            self._load_paused()
+
+    def _load_paused(self) -> None:
         signature = file_signature(self.path)
         opened = snapshot.read(self.path, signature, ARTICLES) if signature else None
         if opened is None and signature is not None:
@@ -215,9 +225,11 @@ class ArticleStore:
 
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
+        table = self._table()  # in the order added, as written
         self._keys = Keys.of(
-            (int(doc_id), (doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
-            for doc_id, doc in self._table().items()  # in the order added, as written
+            {(doc.get(LIBRARY), doc["id"]): int(doc_id) for doc_id, doc in table.items()},
+            lambda: (((doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
+                     for doc in table.values()),
         )
         self._view = None
 

@@ -14,7 +14,8 @@ from bench.gen_corpus import generate
 from bot.engine import Engine
 from bot.search import holder as holder_module
 from bot.search import merging
-from bot.search.index import Index, build_index
+from bot.search.index import Index, assemble, build_index
+from bot.search.segment import Terms, build_segment
 from bot.storage.store import ArticleStore
 
 QUESTIONS = ("What did the minister announce about the budget?",
@@ -239,3 +240,23 @@ def test_a_one_article_segment_holds_rows_for_its_own_terms_only(tmp_path):
     sizes = sorted(sum(f.stat().st_size for f in d.iterdir())
                    for d in (tmp_path / "db.json.index").glob("seg-*"))
     assert len(sizes) == 2 and sizes[0] < 64_000 < sizes[1]
+
+
+def test_an_article_in_two_segments_is_live_in_the_first_only(tmp_path):
+    """Two processes indexing the same articles meanwhile leave them in two segments: each
+    counts once, in the segment listed first, and scores are those of one index."""
+    articles = load(tmp_path / "db.json", list(generate(12, seed=3))).store.articles()
+    terms = Terms()
+    first = build_segment(articles.select(range(0, 8)), terms)
+    second = build_segment(articles.select(range(4, 12)), terms)  # 4..7 again
+    index = assemble([first, second], articles, terms)
+    assert index.articles.numbers.tolist() == [*range(8), -1, -1, -1, -1, *range(8, 12)]
+    whole = build_index(articles)
+    assert index.sentences.seen() == whole.sentences.seen()
+    compared = 0
+    for words in (["minist", "budget"], ["flood", "evacu"], ["elect", "capit", "won"]):
+        got, want = ranking(index, words), ranking(whole, words)
+        assert got.keys() == want.keys()
+        np.testing.assert_allclose([got[k] for k in want], list(want.values()), rtol=1e-5)
+        compared += len(want)
+    assert compared

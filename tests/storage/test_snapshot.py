@@ -4,6 +4,7 @@ copy, kept up to date by every write, and answers identical with or without it."
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 import subprocess
@@ -39,6 +40,11 @@ def blob_of(db: Path) -> Path:
     return snapshot_path(db) / meta["blob"]
 
 
+def tables_of(db: Path) -> Path:
+    meta = orjson.loads((snapshot_path(db) / META).read_bytes())
+    return snapshot_path(db) / meta["tables_file"]
+
+
 @pytest.fixture
 def rewrite_every_write(monkeypatch):
     """Every write rewrites the file (and so the snapshot) instead of appending to its log."""
@@ -70,18 +76,25 @@ def test_opening_reads_the_snapshot_not_the_json(tmp_path):
     assert list(ArticleStore(db).articles()) == [article(1), article(2)]
 
 
-def test_a_snapshot_of_the_previous_version_opens_without_parsing_the_json(tmp_path):
-    """Version 3 named each text's span as a JSON list (version 4 packs them): a
-    database snapshotted by the previous release still opens from its snapshot, which it
-    rewrites in the new format (the blob kept)."""
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_snapshot_of_a_previous_version_opens_without_parsing_the_json(tmp_path, version):
+    """Version 3 named each text's span as a JSON list (version 4 packs them), both kept
+    the tables in meta.json (version 5 marshals them to a file of their own): a database
+    snapshotted by a previous release still opens from its snapshot, which it rewrites in
+    the new format (the blob kept)."""
     db = tmp_path / "db.json"
     ArticleStore(db).save([article(1), article(2)], LoadReport())
     meta_path = snapshot_path(db) / META
     meta = orjson.loads(meta_path.read_bytes())
-    assert meta["version"] == 4 and isinstance(meta["spans"], str)
-    meta["version"] = 3
-    meta["spans"] = {doc_id: list(span) for doc_id, span in snapshot._unpacked(
-        meta["spans"]).items()}
+    assert meta["version"] == 5 and isinstance(meta["spans"], str)
+    tables_file = snapshot_path(db) / meta.pop("tables_file")
+    meta["tables"] = marshal.loads(tables_file.read_bytes())
+    del meta["tables_bytes"], meta["tables_crc"]
+    tables_file.unlink()
+    meta["version"] = version
+    spans = snapshot._unpacked(meta["spans"])
+    if version == 3:
+        meta["spans"] = {doc_id: list(span) for doc_id, span in spans.items()}
     meta_path.write_bytes(orjson.dumps(meta))
     before = os.stat(db)
     with db.open("r+b") as file:  # as above: only a store reading the snapshot opens it
@@ -90,10 +103,9 @@ def test_a_snapshot_of_the_previous_version_opens_without_parsing_the_json(tmp_p
     blob = blob_of(db)
     assert list(ArticleStore(db).articles()) == [article(1), article(2)]
     upgraded = orjson.loads(meta_path.read_bytes())
-    assert upgraded["version"] == 4 and blob_of(db) == blob
-    assert snapshot._unpacked(upgraded["spans"]) == {
-        doc_id: tuple(span) for doc_id, span in meta["spans"].items()}
-    assert list(ArticleStore(db).articles()) == [article(1), article(2)]  # from version 4
+    assert upgraded["version"] == 5 and blob_of(db) == blob and "tables" not in upgraded
+    assert snapshot._unpacked(upgraded["spans"]) == spans
+    assert list(ArticleStore(db).articles()) == [article(1), article(2)]  # from version 5
 
 
 def test_answers_are_identical_with_and_without_the_snapshot(tmp_path):
@@ -152,6 +164,9 @@ DAMAGE = {
     "truncated blob": lambda db: os.truncate(blob_of(db), blob_of(db).stat().st_size // 2),
     "missing blob": lambda db: blob_of(db).unlink(),
     "not UTF-8": lambda db: blob_of(db).write_bytes(b"\xff" * blob_of(db).stat().st_size),
+    "missing tables": lambda db: tables_of(db).unlink(),
+    "damaged tables": lambda db: tables_of(db).write_bytes(
+        bytes(b ^ 0x55 for b in tables_of(db).read_bytes())),
     "meta of another file": lambda db: (snapshot_path(db) / META).write_bytes(
         orjson.dumps({**orjson.loads((snapshot_path(db) / META).read_bytes()),
                       "signature": [1, 2, 3]})),

@@ -108,7 +108,8 @@ def test_a_batch_is_one_write_and_no_temp_files_remain(tmp_path):
         "db.json", "db.json.lock", "db.json.log", "db.json.snapshot"
     ]
     kept = sorted(p.name for p in (tmp_path / "db.json.snapshot").iterdir())
-    assert len(kept) == 2 and kept[0] == "meta.json" and kept[1].startswith("texts-")
+    assert len(kept) == 3 and kept[0] == "meta.json"
+    assert kept[1].startswith("tables-") and kept[2].startswith("texts-")
 
 
 def test_another_process_write_is_seen_by_refresh(tmp_path):
