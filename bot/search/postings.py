@@ -275,6 +275,7 @@ class Postings:
         term_weights: dict[int, float],
         budget: int = CANDIDATE_POSTINGS,
         spans: np.ndarray | None = None,
+        keep: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Documents matching the query's rarer terms, with their summed weighted BM25 scores.
 
@@ -287,6 +288,12 @@ class Postings:
         libraries' live documents; None: every live one). Only those parts of each posting
         list are read, and rarity is counted within them: the scores are those of an index
         of those documents alone (but for the average length, the whole index's).
+
+        ``keep``: only the ``keep`` best matter to the caller. Before each common term,
+        candidates that could not reach the ``keep``-th best score so far even with every
+        common term still to come are dropped (MaxScore): the common terms, whose postings
+        grow with the archive, are looked up for fewer candidates. Those returned are
+        every candidate that could be among the ``keep`` best, with their exact scores.
         """
         cuts = self.cut(spans)
         rows = {t: self.pieces(t, cuts=cuts) for t in term_weights}
@@ -312,20 +319,19 @@ class Postings:
         scale = np.repeat(np.array([w for _p, w in picked], np.float32),
                           [p.hi - p.lo for p, _w in picked])
         totals = np.bincount(inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
-        common = [(p, weight[t]) for t in present[len(picking) :] for p in rows[t]]
-        for number, segment in enumerate(self.segments):
-            lo, hi = bounds[number], bounds[number + 1]
-            pieces = [(p, w) for p, w in common if p.segment == number]
-            if hi == lo or not pieces:
-                continue
-            local = candidates[lo:hi] - np.int32(self.offsets[number])
-            slots = _slots(segment.n_docs)
-            slots[local] = np.arange(lo, hi, dtype=np.int32)
-            try:
-                for piece, term_weight in pieces:
-                    self._add(totals, local, norms, lo, slots, piece, term_weight)
-            finally:
-                slots[local] = -1
+        alive = np.arange(len(candidates))
+        common = present[len(picking) :]
+        # Each common term adds at most its weight times k1 + 1 (a term frequency's
+        # weight is below that), a little more for float rounding.
+        reach = np.array([weight[t] for t in common], np.float64) * (self.bm25.k1 + 1) * 1.001
+        rest = np.cumsum(reach[::-1])[::-1]  # the most the terms from each on still add
+        for number, term in enumerate(common):
+            if keep is not None and len(alive) > keep and reach.min() > 0:
+                floor = np.partition(totals[alive], len(alive) - keep)[len(alive) - keep]
+                alive = alive[totals[alive] + rest[number] >= floor]
+            self._add_term(totals, candidates, alive, norms, rows[term], weight[term])
+        if keep is not None:
+            candidates, totals = candidates[alive], totals[alive]
         return candidates.astype(np.int32), totals.astype(np.float32)
 
     def score_within(
@@ -357,29 +363,40 @@ class Postings:
         matched = totals > 0
         return docs[matched], totals[matched]
 
-    def _add(
+    def _add_term(
         self,
         totals: np.ndarray,
-        local: np.ndarray,
+        candidates: np.ndarray,
+        alive: np.ndarray,
         norms: np.ndarray,
-        first: int,
-        slots: np.ndarray,
-        piece: Piece,
+        pieces: list[Piece],
         weight: float,
     ) -> None:
-        """Add a common term's weighted postings to the candidates holding it: those of
-        the piece's segment are ``local`` (numbered within it), candidates ``first``...
-        (``norms``: every candidate's; ``slots``: the segment's document -> candidate
-        number, set for them)."""
-        segment = self.segments[piece.segment]
-        if len(piece.docs) > SCAN_RATIO * len(local):  # few candidates: look each up
-            at, found = locate(piece.docs, local)
-            held, at = first + np.flatnonzero(found), piece.lo + at[found]
-        else:
-            slot = slots[piece.docs]
-            found = slot >= 0
-            held, at = slot[found], piece.lo + np.flatnonzero(found)
-        totals[held] += tf_weights(segment.tf[at], norms[held], self.bm25) * weight
+        """Add a common term's weighted postings (its ``pieces``) to the ``alive``
+        candidates holding it (numbers into the sorted ``candidates``, ``totals`` and
+        ``norms``). Its postings are scanned once against a segment's candidates when at
+        most ``SCAN_RATIO`` times as many; for longer lists each candidate is looked up."""
+        docs = candidates[alive]
+        bounds = np.searchsorted(docs, self.offsets)
+        for piece in pieces:
+            lo, hi = bounds[piece.segment], bounds[piece.segment + 1]
+            if hi == lo:
+                continue
+            segment = self.segments[piece.segment]
+            local = docs[lo:hi] - np.int32(self.offsets[piece.segment])
+            if len(piece.docs) > SCAN_RATIO * len(local):  # few candidates: look each up
+                at, found = locate(piece.docs, local)
+                held, at = alive[lo:hi][found], piece.lo + at[found]
+            else:
+                slots = _slots(segment.n_docs)
+                slots[local] = alive[lo:hi]
+                try:
+                    slot = slots[piece.docs]
+                finally:
+                    slots[local] = -1
+                found = slot >= 0
+                held, at = slot[found], piece.lo + np.flatnonzero(found)
+            totals[held] += tf_weights(segment.tf[at], norms[held], self.bm25) * weight
 
 
 def combined_avg(segments: Sequence[SegmentPostings], live: Sequence[np.ndarray | None]) -> float:

@@ -1,0 +1,96 @@
+"""Answer time on an existing database, this code against others in the same run.
+
+    python bench/answer_time.py DB [--code DIR ...] [--questions 200]
+
+Each checkout (this one, then every ``--code DIR``: e.g. a detached worktree of the
+baseline) serves in its own process with the engine opened once, as the bot holds it
+(``serve_stale``: the database is only read). The questions are sentences of random
+articles ("What about ...?", as ``bench/growth.py`` asks them), the same for every
+checkout, sent to the processes in turn one question at a time so that the machine's other
+work falls on all of them alike. Prints each one's ready time, median, p90, p99 and mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def serve(db: Path, questions: int) -> None:
+    """The child: open the engine, send the questions it draws, then time each one read
+    from stdin (one JSON string a line), answering with its milliseconds."""
+    from bot.engine import Engine
+    from bot.storage.store import ArticleStore
+
+    start = time.perf_counter()
+    engine = Engine(ArticleStore(db), serve_stale=True)
+    engine.ask("What happened?")
+    index = engine.index()
+    rng = random.Random(7)
+    asked: list[str] = []
+    while len(asked) < questions:
+        sentence = index.sentence_text(rng.randrange(index.n_sentences))
+        if len(sentence) > 60:
+            asked.append("What about " + sentence[:100] + "?")
+    print(json.dumps({"ready_s": time.perf_counter() - start, "questions": asked}), flush=True)
+    for line in sys.stdin:
+        t = time.perf_counter()
+        engine.ask(json.loads(line))
+        print(json.dumps((time.perf_counter() - t) * 1000), flush=True)
+
+
+def percentile(sorted_ms: list[float], share: float) -> float:
+    return sorted_ms[min(len(sorted_ms) - 1, int(share * len(sorted_ms)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--code", type=Path, action="append", default=[])
+    parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.db, args.questions)
+        return
+    codes = [ROOT, *(c.resolve() for c in args.code)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), str(args.db), "--serve",
+             "--questions", str(args.questions)],
+            cwd=code, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(code)},
+        )
+        for code in codes
+    ]
+    opened = [json.loads(child.stdout.readline()) for child in children]
+    questions = opened[0]["questions"]
+    times: list[list[float]] = [[] for _ in children]
+    for question in questions:
+        for child, took in zip(children, times, strict=True):
+            child.stdin.write(json.dumps(question) + "\n")
+            child.stdin.flush()
+            took.append(json.loads(child.stdout.readline()))
+    for child in children:
+        child.stdin.close()
+        child.wait()
+    print(f"{args.db}: {len(questions)} questions, each checkout in turn")
+    print(f"{'code':<40} {'ready s':>8} {'median':>8} {'p90':>8} {'p99':>8} {'mean':>8}")
+    for code, start, took in zip(codes, opened, times, strict=True):
+        ms = sorted(took)
+        print(f"{code!s:<40} {start['ready_s']:>8.1f} {statistics.median(ms):>8.1f} "
+              f"{percentile(ms, 0.9):>8.1f} {percentile(ms, 0.99):>8.1f} "
+              f"{statistics.fmean(ms):>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
