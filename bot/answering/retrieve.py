@@ -41,7 +41,7 @@ def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candida
     article_spans = None if view is None else view.spans
     sentence_spans = None if view is None else view.sentence_spans(index.article_first)
 
-    sentences = index.sentences.score(query.term_weights, spans=sentence_spans, keep=CANDIDATES)
+    sentences = index.sentences.score(query.term_weights, spans=sentence_spans)
     articles = _article_matches(query, index, article_spans)
     chosen = _best(query, index, sentences, articles, limit)
     if len(chosen) and FEEDBACK_CANDIDATES:
@@ -51,8 +51,6 @@ def first_stage(query: Query, index: Index, limit: int = RERANK) -> list[Candida
         own = chosen[: limit - reserved]
         added = more[~np.isin(more, own)][:reserved]
         chosen = np.r_[own, added]
-        sentences = _with(sentences, index.sentences.score_within(
-            query.term_weights, np.sort(added[~np.isin(added, sentences[0])]), sentence_spans))
     return _described(query, index, chosen, sentences, articles)
 
 
@@ -73,13 +71,6 @@ def _within_best_articles(
         query.term_weights, _sentences_of(index, pool), spans
     )
     return sentences, articles
-
-
-def _with(matches: Matches, more: Matches) -> Matches:
-    """``matches`` and ``more`` (other documents) as one, in increasing order."""
-    docs, scores = np.r_[matches[0], more[0]], np.r_[matches[1], more[1]]
-    order = np.argsort(docs, kind="stable")
-    return docs[order], scores[order]
 
 
 def _article_matches(query: Query, index: Index, spans: np.ndarray | None) -> Matches:

@@ -239,32 +239,3 @@ def test_a_one_article_segment_holds_rows_for_its_own_terms_only(tmp_path):
     sizes = sorted(sum(f.stat().st_size for f in d.iterdir())
                    for d in (tmp_path / "db.json.index").glob("seg-*"))
     assert len(sizes) == 2 and sizes[0] < 64_000 < sizes[1]
-
-
-def test_the_best_few_keep_their_exact_scores_with_fewer_candidates(tmp_path):
-    """``score(keep=k)`` drops candidates that cannot reach the k best, across segments,
-    and returns the k best with the scores of a full scoring."""
-    db = tmp_path / "db.json"
-    records = list(generate(60, seed=5))
-    for start in range(0, 60, 20):
-        serving = load(db, records[start : start + 20])
-    index = serving.index()
-    assert len(index.segments) > 1
-    postings = index.sentences
-    ids = sorted((index.term_ids[t] for t in ("minist", "budget", "flood", "elect",
-                                               "announc", "record", "tariff")), key=postings.df)
-    pruned = 0
-    for rare, keep in ((1, 1), (2, 3), (3, 5)):
-        # the rarest pick the candidates; the common ones weigh little, as the expanded
-        # question's words do: they cannot lift most candidates to the best few
-        weights = {t: 1.0 if n < rare else 0.001 for n, t in enumerate(ids)}
-        budget = sum(postings.df(t) for t in ids[:rare])
-        docs, scores = postings.score(weights, budget=budget)
-        kept_docs, kept_scores = postings.score(weights, budget=budget, keep=keep)
-        pruned += len(docs) - len(kept_docs)
-        best = np.argsort(-scores, kind="stable")[:keep]
-        at = np.searchsorted(kept_docs, docs[best])
-        assert np.array_equal(kept_docs[np.minimum(at, len(kept_docs) - 1)], docs[best])
-        assert np.array_equal(kept_scores[at], scores[best])
-        assert np.all(np.isin(kept_docs, docs))
-    assert pruned
