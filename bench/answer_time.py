@@ -10,7 +10,8 @@ checkout, sent to the processes in turn one question at a time so that the machi
 work falls on all of them alike. The checkouts share the page cache, so the first to ask a
 question reads its postings from disk for the others: which one asks first goes round.
 Then every question is asked again (warm: the pages each reads are in memory). Prints each
-one's ready time, median, p90, p99 and mean, for both passes.
+one's ready time, median, p90, p99 and mean, for both passes, and how often it cited the
+article the question was taken from.
 """
 
 from __future__ import annotations
@@ -39,25 +40,33 @@ def serve(db: Path, questions: int) -> None:
     engine.ask("What happened?")
     index = engine.index()
     rng = random.Random(7)
-    asked: list[str] = []
+    asked: list[tuple[str, str]] = []  # the question and its sentence's article's link
     while len(asked) < questions:
-        sentence = index.sentence_text(rng.randrange(index.n_sentences))
+        number = rng.randrange(index.n_sentences)
+        sentence = index.sentence_text(number)
         if len(sentence) > 60:
-            asked.append("What about " + sentence[:100] + "?")
+            url = index.articles[int(index.sent_article[number])].url
+            asked.append(("What about " + sentence[:100] + "?", url))
     print(json.dumps({"ready_s": time.perf_counter() - start, "questions": asked}), flush=True)
     for line in sys.stdin:
+        question, url = json.loads(line)
         t = time.perf_counter()
-        engine.ask(json.loads(line))
-        print(json.dumps((time.perf_counter() - t) * 1000), flush=True)
+        answer = engine.ask(question)
+        took = (time.perf_counter() - t) * 1000
+        cited = any(e.citation.url == url for e in answer.excerpts)
+        print(json.dumps([took, cited]), flush=True)
 
 
 def percentile(sorted_ms: list[float], share: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(share * len(sorted_ms)))]
 
 
-def ask_in_turn(children: list[subprocess.Popen], questions: list[str]) -> list[list[float]]:
-    """Each child's milliseconds for each question, the child asking first going round."""
-    times: list[list[float]] = [[] for _ in children]
+def ask_in_turn(
+    children: list[subprocess.Popen], questions: list[list[str]]
+) -> list[list[tuple[float, bool]]]:
+    """Each child's milliseconds for each question and whether it cited the question's
+    article, the child asking first going round."""
+    times: list[list[tuple[float, bool]]] = [[] for _ in children]
     pairs = list(zip(children, times, strict=True))
     for number, question in enumerate(questions):
         turn = number % len(pairs)
@@ -96,13 +105,15 @@ def main() -> None:
         child.wait()
     print(f"{args.db}: {len(questions)} questions, each checkout in turn")
     print(f"{'code':<40} {'pass':<6} {'ready s':>8} {'median':>8} {'p90':>8} {'p99':>8} "
-          f"{'mean':>8}")
+          f"{'mean':>8} {'cites':>6}")
     for name, times in passes.items():
-        for code, start, took in zip(codes, opened, times, strict=True):
-            ms = sorted(took)
+        for code, start, answers in zip(codes, opened, times, strict=True):
+            ms = sorted(took for took, _cited in answers)
+            cites = statistics.fmean(cited for _took, cited in answers)
             print(f"{code!s:<40} {name:<6} {start['ready_s']:>8.1f} "
                   f"{statistics.median(ms):>8.1f} {percentile(ms, 0.9):>8.1f} "
-                  f"{percentile(ms, 0.99):>8.1f} {statistics.fmean(ms):>8.1f}")
+                  f"{percentile(ms, 0.99):>8.1f} {statistics.fmean(ms):>8.1f} {cites:>6.3f}")
+    print("cites: share of questions answered citing the article the question's sentence is from")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,11 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
         picking.append(term)
         total += postings.df(term)
     candidates = np.flatnonzero(dense[:, picking].any(axis=1))
+    if picking and postings.df(picking[0]) > budget:  # narrowed: those holding the next rarest too
+        for term in present[1:]:
+            held = candidates[dense[candidates, term] > 0]
+            if len(candidates) > budget and len(held) >= budget * postings_module.NARROWEST:
+                candidates = held
     sums = sum(dense[candidates, t].astype(np.float64) * w for t, w in weights.items())
     return candidates, sums
 
