@@ -29,7 +29,6 @@ ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # a lookup costs 3-6 scanned postings (22-78 ns against 6-28), not 32; at a million
 # articles scoring the sentences took 60 ms a question with 4, 126 ms with 32.
 SCAN_RATIO = 4
-NARROW_TERMS = 4  # the next rarest terms that pick among the rarest one's documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,24 +320,15 @@ class Postings:
             total += df[term]
         if not picking:
             return np.empty(0, np.int32), np.empty(0, np.float32)
-        if df[picking[0]] > budget:  # even the rarest term alone: see ``_narrowed``
-            picking = []
-            candidates = self._narrowed([rows[t] for t in present],
-                                        [weight[t] for t in present], budget)
         picked = [(p, weight[t]) for t in picking for p in rows[t]]
-        if picked:
-            docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment])
-                                   for p, _w in picked])
-            candidates, inverse = _union(docs)
+        docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
+        candidates, inverse = _union(docs)
         bounds = np.searchsorted(candidates, self.offsets)
         norms = self.norms(candidates, bounds)  # each candidate's length read once
-        totals = np.zeros(len(candidates))
-        if picked:
-            tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
-            scale = np.repeat(np.array([w for _p, w in picked], np.float32),
-                              [p.hi - p.lo for p, _w in picked])
-            totals = np.bincount(inverse, tf_weights(tf, norms[inverse], self.bm25) * scale,
-                                 len(candidates))
+        tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
+        scale = np.repeat(np.array([w for _p, w in picked], np.float32),
+                          [p.hi - p.lo for p, _w in picked])
+        totals = np.bincount(inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
         common = [(p, weight[t]) for t in present[len(picking) :] for p in rows[t]]
         for number, segment in enumerate(self.segments):
             lo, hi = bounds[number], bounds[number + 1]
@@ -354,31 +344,6 @@ class Postings:
             finally:
                 slots[local] = -1
         return candidates.astype(np.int32), totals.astype(np.float32)
-
-    def _narrowed(
-        self, rows: list[list[Piece]], weights: list[float], budget: int
-    ) -> np.ndarray:
-        """Candidates when the rarest term's postings (``rows[0]``; the others' follow,
-        rarer first, ``weights`` theirs) exceed the ``budget``: the ``budget`` of its
-        documents holding the most of the next ``NARROW_TERMS`` terms by weight (ties:
-        the newest). At a million articles every word of a question can be in 10% of
-        the articles: taking all of the rarest one's made ten times the candidates of
-        100,000, and those holding more of the question's rare words are the ones that
-        rank (any of them: an answer need not hold every word of its question)."""
-        docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p in rows[0]])
-        bounds = np.searchsorted(docs, self.offsets)
-        held_weight = np.zeros(len(docs))
-        for pieces, weight in zip(rows[1 : 1 + NARROW_TERMS], weights[1:], strict=False):
-            for piece in pieces:
-                lo, hi = bounds[piece.segment], bounds[piece.segment + 1]
-                if hi > lo:
-                    local = docs[lo:hi] - np.int32(self.offsets[piece.segment])
-                    held_weight[lo:hi] += weight * locate(piece.docs, local)[1]
-        floor = np.partition(held_weight, len(docs) - budget)[len(docs) - budget]
-        keep = held_weight > floor
-        tied = np.flatnonzero(held_weight == floor)
-        keep[tied[len(tied) - (budget - int(keep.sum())) :]] = True
-        return docs[keep]
 
     def score_within(
         self, term_weights: dict[int, float], docs: np.ndarray, spans: np.ndarray | None = None

@@ -43,12 +43,6 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
         picking.append(term)
         total += postings.df(term)
     candidates = np.flatnonzero(dense[:, picking].any(axis=1))
-    if picking and postings.df(picking[0]) > budget:  # the budget holding most of the next
-        after = present[1 : 1 + postings_module.NARROW_TERMS]
-        held = np.zeros(len(candidates)) + sum(
-            (dense[candidates, t] > 0) * weights[t] * postings.idf(t) for t in after)
-        order = np.lexsort((candidates, held))[::-1]  # most first, ties: the newest
-        candidates = np.sort(candidates[order[:budget]])
     sums = sum(dense[candidates, t].astype(np.float64) * w for t, w in weights.items())
     return candidates, sums
 
