@@ -19,6 +19,17 @@ EXPANSION_TERMS = 10  # words added: the rarest of those the most of them hold
 EXPANSION_WEIGHT = 0.3  # each added word's weight (the question's own weigh 1)
 
 
+def best_first(scores: np.ndarray, k: int) -> np.ndarray:
+    """Where the ``k`` best ``scores`` are, best first, ties in order: as a stable sort
+    of them all would give, but only the few at least the k-th best sorted (a sort of a
+    million articles' candidates took milliseconds)."""
+    if len(scores) > k:
+        few = np.flatnonzero(scores >= np.partition(scores, len(scores) - k)[len(scores) - k])
+    else:
+        few = np.arange(len(scores))
+    return few[np.argsort(-scores[few], kind="stable")[:k]]
+
+
 def expanded(query: Query, index: Index, articles: tuple[np.ndarray, np.ndarray]) -> Query:
     """``query`` with ``EXPANSION_TERMS`` words of its best ``articles`` (numbers and
     their scores, as ``Postings.score`` gives them) added at ``EXPANSION_WEIGHT``: words
@@ -27,7 +38,7 @@ def expanded(query: Query, index: Index, articles: tuple[np.ndarray, np.ndarray]
     docs, scores = articles
     postings = index.article_postings
     held: Counter[int] = Counter()
-    for article in docs[np.argsort(-scores, kind="stable")[:FEEDBACK_ARTICLES]].tolist():
+    for article in docs[best_first(scores, FEEDBACK_ARTICLES)].tolist():
         found = index.articles[article]
         distinct = set(words(f"{found.title} {found.text}"))  # each word stemmed once
         in_article = {index.term_ids.get(stem(word)) for word in distinct if not is_stopword(word)}

@@ -24,8 +24,11 @@ from scipy import sparse
 CANDIDATE_POSTINGS = 80_000  # postings read in full per question; the rest are looked up
 ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # A common term's postings are scanned once when at most this many times the candidates;
-# for longer lists, each candidate is looked up by binary search (log n cache misses).
-SCAN_RATIO = 32
+# for longer lists, each candidate is looked up by binary search (log n cache misses, but
+# the candidates are sorted: numpy's search starts from the last one's place). Measured:
+# a lookup costs 3-6 scanned postings (22-78 ns against 6-28), not 32; at a million
+# articles scoring the sentences took 60 ms a question with 4, 126 ms with 32.
+SCAN_RATIO = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,20 @@ def _slots(n_docs: int) -> np.ndarray:
     if slots is None or len(slots) < n_docs:
         slots = _scratch.slots = np.full(n_docs, -1, np.int32)
     return slots
+
+
+def _union(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct documents of ``runs`` (sorted runs one after another), and where each
+    of ``runs`` sits in them: ``np.unique``'s, but a merge of the runs (a stable sort finds
+    them), not a sort from scratch: 2-4 times as fast for the candidates' postings."""
+    order = np.argsort(runs, kind="stable")
+    ordered = runs[order]
+    first = np.empty(len(runs), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(runs), np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
 
 
 def _idf(n_docs: int, df: int) -> float:
@@ -305,7 +322,7 @@ class Postings:
             return np.empty(0, np.int32), np.empty(0, np.float32)
         picked = [(p, weight[t]) for t in picking for p in rows[t]]
         docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
-        candidates, inverse = np.unique(docs, return_inverse=True)
+        candidates, inverse = _union(docs)
         bounds = np.searchsorted(candidates, self.offsets)
         norms = self.norms(candidates, bounds)  # each candidate's length read once
         tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])

@@ -4,7 +4,9 @@ own words only."""
 
 from __future__ import annotations
 
-from bot.answering.expansion import EXPANSION_WEIGHT, expanded
+import numpy as np
+
+from bot.answering.expansion import EXPANSION_WEIGHT, best_first, expanded
 from bot.answering.query import Corrector, analyse
 from bot.answering.retrieve import first_stage
 from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
@@ -51,3 +53,12 @@ def test_a_passage_sharing_no_word_with_the_question_becomes_a_candidate(tmp_pat
     assert found[0].bm25 == 0.0  # described by the question's own words: it matches none
     assert len(candidates) == 40
     assert index.sentence_text(candidates[0].sentence) != FAREWELL  # added last, not first
+
+
+def test_the_best_few_come_as_a_stable_sort_of_all_would_give_them():
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 3, 50, 1000):
+        for _ in range(50):
+            scores = rng.integers(0, 5, n).astype(np.float32)  # many ties
+            k = int(rng.integers(1, 6))
+            assert np.array_equal(best_first(scores, k), np.argsort(-scores, kind="stable")[:k])
