@@ -18,18 +18,14 @@ class Keys:
         doc_ids: dict[Key, int] | None = None,
         stored: Callable[[], Iterable[tuple[Key, str]]] = tuple,
     ) -> None:
-        self._doc_ids: dict[Key, int] = doc_ids or {}
-        self._stored = stored  # (key, fingerprint) of each document, in the order stored
-        self._by_fingerprints: tuple[dict[tuple[Library, str], str], dict[Key, str]] | None = None
-        self._last_doc_id = max(self._doc_ids.values(), default=0)  # the highest remembered
-
-    @classmethod
-    def of(cls, doc_ids: dict[Key, int], stored: Callable[[], Iterable[tuple[Key, str]]]) -> Keys:
         """The keys of documents stored as ``doc_ids`` says, in its order, as ``remember``
         called for each would leave them. Their fingerprints, which only writes use, are
         read from ``stored`` when first needed (a serving start at a million articles need
         not spend 2 s on them): what it gives must not change before the first write."""
-        return cls(doc_ids, stored)
+        self._doc_ids: dict[Key, int] = doc_ids or {}
+        self._stored = stored  # (key, fingerprint) of each document, in the order stored
+        self._by_fingerprints: tuple[dict[tuple[Library, str], str], dict[Key, str]] | None = None
+        self._last_doc_id = max(self._doc_ids.values(), default=0)  # the highest remembered
 
     def _fingerprinted(self) -> tuple[dict[tuple[Library, str], str], dict[Key, str]]:
         """(library, fingerprint) -> article id, and key -> fingerprint."""

@@ -226,7 +226,7 @@ class ArticleStore:
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
         table = self._table()  # in the order added, as written
-        self._keys = Keys.of(
+        self._keys = Keys(
             {(doc.get(LIBRARY), doc["id"]): int(doc_id) for doc_id, doc in table.items()},
             lambda: (((doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
                      for doc in table.values()),
