@@ -54,6 +54,14 @@ def locate(docs: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return at, docs[at] == wanted
 
 
+def _held(piece: Piece, local: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the candidates ``local`` (sorted, numbered within the piece's segment; the
+    first is candidate ``first``) the piece holds, by candidate number, and where their
+    postings sit in the segment's arrays: a binary search per candidate."""
+    at, found = locate(piece.docs, local)
+    return first + np.flatnonzero(found), piece.lo + at[found]
+
+
 def _slots(n_docs: int) -> np.ndarray:
     """This thread's map from a segment's document to candidate number, -1 for every
     other document: a common term's postings are matched against the candidates in one
@@ -367,9 +375,8 @@ class Postings:
                 if lo == hi:
                     continue
                 local = (docs[lo:hi] - self.offsets[piece.segment]).astype(np.int32)
-                at, found = locate(piece.docs, local)
-                held = lo + np.flatnonzero(found)
-                tf = self.segments[piece.segment].tf[piece.lo + at[found]]
+                held, at = _held(piece, local, lo)
+                tf = self.segments[piece.segment].tf[at]
                 totals[held] += tf_weights(tf, norms[held], self.bm25) * scaled
         matched = totals > 0
         return docs[matched], totals[matched]
@@ -390,8 +397,7 @@ class Postings:
         number, set for them)."""
         segment = self.segments[piece.segment]
         if len(piece.docs) > SCAN_RATIO * len(local):  # few candidates: look each up
-            at, found = locate(piece.docs, local)
-            held, at = first + np.flatnonzero(found), piece.lo + at[found]
+            held, at = _held(piece, local, first)
         else:
             slot = slots[piece.docs]
             found = slot >= 0
