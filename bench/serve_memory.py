@@ -1,18 +1,21 @@
 """Where a serving engine's memory goes, and what the first questions after a poll cost.
 
-    python bench/serve_memory.py DB POLL [--code DIR] [--questions 200]
+    python bench/serve_memory.py DB [POLL] [--code DIR] [--questions 200] [--memory-limit MB]
 
 Opens DB as the bot does (stale index served while re-indexing), answers a stream of
-questions, then loads POLL (a JSONL file of new articles, through ``Engine.load_bytes``:
-the feed poller's path) and answers the same stream again at once. Prints one JSON line:
-ready time; median and p99 before the poll; the worst and median of the first questions
-after it (until the background work that follows it is done), and how long that work took;
-resident memory (/proc/self/smaps_rollup: anonymous vs file-backed, now and at its peak),
-the resident pages of each kind of mapped file, and the index's numpy arrays held in
-memory (not views of mapped files), by structure.
+questions, then (given POLL) loads POLL (a JSONL file of new articles, through
+``Engine.load_bytes``: the feed poller's path) and answers the same stream again at once.
+Prints one JSON line: ready time; median and p99 before the poll; the worst and median of
+the first questions after it (until the background work that follows it is done), and how
+long that work took; resident memory (/proc/self/smaps_rollup: anonymous vs file-backed,
+now and at its peak), the resident pages of each kind of mapped file, and the index's numpy
+arrays held in memory (not views of mapped files), by structure.
 
 ``--code DIR`` runs another checkout's ``bot`` package (a baseline worktree). DB is
-changed by the poll: run each revision on its own copy.
+changed by the poll: run each revision on its own copy. ``--memory-limit MB`` first moves
+this process into a memory cgroup of that size (page cache counted: bench/memory_limit.py),
+drops the database's cached pages so that the run reads (and is charged for) them itself,
+and adds the group's peak use to the line.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.memory_limit import evict, limited
 
 
 def rollup() -> dict[str, float]:
@@ -104,7 +110,7 @@ def timed(engine: object, question: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure(db: Path, poll: Path, count: int) -> dict:
+def measure(db: Path, poll: Path | None, count: int) -> dict:
     from bot.engine import Engine
     from bot.storage.store import ArticleStore
 
@@ -118,6 +124,22 @@ def measure(db: Path, poll: Path, count: int) -> dict:
     steady = sorted(timed(engine, q) for q in asked)
     served = {"after_start": rollup(), "mapped_after_start": mapped_files(),
               "arrays_after_start": arrays(engine.index())}
+    figures = {
+        "before_engine": before,
+        "ready_s": round(ready_s, 2),
+        "median_ms": round(statistics.median(steady), 1),
+        "p99_ms": round(steady[int(0.99 * len(steady))], 1),
+        **served,
+    }
+    if poll is not None:
+        figures.update(polled(engine, poll, asked))
+    status = dict(line.split(":", 1) for line in
+                  Path("/proc/self/status").read_text().splitlines())
+    return {**figures, "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024}
+
+
+def polled(engine: object, poll: Path, asked: list[str]) -> dict:
+    """The questions right after loading ``poll``, and the memory once its work is done."""
     engine.load_bytes(poll.read_bytes(), poll.name)  # indexed before it returns
     polled = time.perf_counter()
     after = [timed(engine, asked[0])]
@@ -126,35 +148,34 @@ def measure(db: Path, poll: Path, count: int) -> dict:
         after.append(timed(engine, asked[len(after) % len(asked)]))
     settled_s = time.perf_counter() - polled
     after.extend(timed(engine, q) for q in asked[:20])  # and right after that work
-    status = dict(line.split(":", 1) for line in
-                  Path("/proc/self/status").read_text().splitlines())
     return {
-        "before_engine": before,
-        "ready_s": round(ready_s, 2),
-        "median_ms": round(statistics.median(steady), 1),
-        "p99_ms": round(steady[int(0.99 * len(steady))], 1),
         "after_poll_worst_ms": round(max(after), 1),
         "after_poll_first_ms": round(after[0], 1),
         "after_poll_median_ms": round(statistics.median(after), 1),
         "after_poll_questions": len(after),
         "background_after_poll_s": round(settled_s, 2),
-        **served,
         "after_poll": rollup(),
         "mapped_after_poll": mapped_files(),
         "arrays_after_poll": arrays(engine.index()),
-        "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db", type=Path)
-    parser.add_argument("poll", type=Path)
+    parser.add_argument("poll", type=Path, nargs="?")
     parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--memory-limit", type=int, metavar="MB")
     args = parser.parse_args()
+    limit = limited(args.memory_limit) if args.memory_limit else None
+    if limit is not None:
+        evict(args.db)
     sys.path.insert(0, str(args.code.resolve()))
-    print(json.dumps(measure(args.db, args.poll, args.questions)))
+    figures = measure(args.db, args.poll, args.questions)
+    if limit is not None:
+        figures.update(memory_limit_mb=limit.megabytes, cgroup_peak_mb=limit.peak_mb())
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
