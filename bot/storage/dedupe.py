@@ -17,15 +17,18 @@ class Keys:
         self,
         doc_ids: dict[Key, int] | None = None,
         stored: Callable[[], Iterable[tuple[Key, str]]] = tuple,
+        last_doc_id: int = 0,
     ) -> None:
         """The keys of documents stored as ``doc_ids`` says, in its order, as ``remember``
         called for each would leave them. Their fingerprints, which only writes use, are
         read from ``stored`` when first needed (a serving start at a million articles need
-        not spend 2 s on them): what it gives must not change before the first write."""
+        not spend 2 s on them): what it gives must not change before the first write.
+        ``last_doc_id``: the highest document id used elsewhere (the keys of a log's tail
+        over ``key_columns``), if higher than these."""
         self._doc_ids: dict[Key, int] = doc_ids or {}
         self._stored = stored  # (key, fingerprint) of each document, in the order stored
         self._by_fingerprints: tuple[dict[tuple[Library, str], str], dict[Key, str]] | None = None
-        self._last_doc_id = max(self._doc_ids.values(), default=0)  # the highest remembered
+        self._last_doc_id = max(max(self._doc_ids.values(), default=0), last_doc_id)
 
     def _fingerprinted(self) -> tuple[dict[tuple[Library, str], str], dict[Key, str]]:
         """(library, fingerprint) -> article id, and key -> fingerprint."""
@@ -57,6 +60,11 @@ class Keys:
         self._last_doc_id = max(self._last_doc_id, doc_id)
         by_fingerprint[(library, fingerprint)] = article_id
         fingerprints[key] = fingerprint
+
+    def persisted(self) -> tuple[Iterable[Key], Iterable[tuple[Library, str]], int]:
+        """What ``key_columns`` holds of these: each key, each (library, fingerprint) looked
+        up, and the highest document id."""
+        return self._doc_ids.keys(), self._fingerprinted()[0].keys(), self._last_doc_id
 
     def same_story_stored(self, key: Key, fingerprint: str) -> bool:
         """Whether this content is already in the key's library, or (for a server's

@@ -24,6 +24,7 @@ import orjson
 from bot.models import Article, Library
 from bot.storage.atomic import StorageError
 
+ARTICLES = "articles"  # the store's table of articles
 TEXT = "text"
 LIBRARY = "library"  # absent from shared articles (and from every article of older databases)
 BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
