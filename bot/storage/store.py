@@ -197,6 +197,11 @@ class ArticleStore:
         return self._keys.library_sizes()
 
     @property
+    def documents_read(self) -> bool:
+        """Whether the documents are in memory (else only the keys: see ``_open``)."""
+        return self._tail is None
+
+    @property
     def size_bytes(self) -> int:
         return self.path.stat().st_size if self.path.exists() else 0
 
