@@ -280,8 +280,13 @@ class ArticleStore:
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
         table = self._table()  # in the order added, as written
+
+        def doc_ids() -> dict[Key, int]:
+            with paused_gc():
+                return {(doc.get(LIBRARY), doc["id"]): int(i) for i, doc in table.items()}
+
         self._keys = Keys(
-            {(doc.get(LIBRARY), doc["id"]): int(doc_id) for doc_id, doc in table.items()},
+            doc_ids,
             lambda: (((doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
                      for doc in table.values()),
         )
