@@ -144,3 +144,35 @@ def test_a_rewrite_by_another_process_meanwhile_reads_whole(tmp_path, monkeypatc
     assert saved(lazy, article(70)).duplicate == 1 and lazy.documents_read
     assert saved(lazy, article(71)).loaded == 1
     assert [a.id for a in ArticleStore(db).articles()][-2:] == ["id0070", "id0071"]
+
+
+def test_a_database_from_before_the_key_columns_opens_and_gets_them(tmp_path):
+    db = stored_db(tmp_path)  # then left as the code before the columns wrote it:
+    for made in [snapshot_path(db) / key_columns.META, *snapshot_path(db).glob("keys-*.bin")]:
+        made.unlink()
+    store = ArticleStore(db)
+    assert store.documents_read and len(store) == 20 and store.get("id0003") is not None
+    assert (saved(store, article(3)).duplicate, saved(store, article(80)).loaded) == (1, 1)
+    lazy = ArticleStore(db)
+    assert not lazy.documents_read and len(lazy) == 21
+    assert saved(lazy, article(80)).duplicate == 1
+    assert saved(ArticleStore(db), article(81)).loaded == 1
+    assert len(ArticleStore(db).articles()) == 22
+
+
+def test_a_long_tail_is_merged_into_the_columns(tmp_path, monkeypatch):
+    from bot.storage import appending
+
+    db = stored_db(tmp_path)
+    monkeypatch.setattr(appending, "TAIL_BYTES", 0)
+    store = ArticleStore(db)
+    assert saved(store, article(90), article(91)).loaded == 2 and not store.documents_read
+    columns = key_columns.read(db)
+    assert columns.cover.log_end == log_path(db).stat().st_size  # covers the whole log now
+    assert columns.cover.last_doc_id == 22 and len(columns.keys) == 22
+    assert columns.holds_key((None, "id0091")) and not columns.holds_key((None, "id0092"))
+    lazy = ArticleStore(db)
+    assert not lazy.documents_read and len(lazy) == 22
+    assert saved(lazy, article(91)).duplicate == 1
+    assert saved(ArticleStore(db), article(92)).loaded == 1
+    assert [a.id for a in ArticleStore(db).articles()][-3:] == ["id0090", "id0091", "id0092"]
