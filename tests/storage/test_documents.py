@@ -1,4 +1,5 @@
-"""Spans kept as packed columns under their changes behave as the dict they replace."""
+"""Documents: spans kept as packed columns behave as the dict they replace; the numbers of
+segment keys found as runs equal those a lookup finds."""
 
 from __future__ import annotations
 
@@ -30,3 +31,21 @@ def test_spans_behave_as_a_dict_through_changes():
     assert spans.max_end() == max(at + length for at, length, _crc in plain.values())
     assert "012" not in spans and "x" not in spans and 12 not in spans  # only canonical ids
     assert set(spans.spread(16)) <= set(plain) and len(spans.spread(16)) == 16
+
+
+def test_numbers_of_runs_and_of_keys_out_of_order_match_a_lookup():
+    from bot.storage.documents import Articles
+
+    docs = [(str(n), {"id": f"a{n}", "fingerprint": f"f{n}", "library": "g" if n % 4 else None})
+            for n in range(1, 41)]
+    articles = Articles(docs, None)
+    keys = list(articles.keys())
+    expected = {key: n for n, key in enumerate(keys)}
+    runs = [tuple(keys[0:10]), tuple(keys[10:25])]  # in order: matched as runs
+    scattered = (keys[30], ("g", "missing", "f0"), keys[26], keys[25])
+    after = tuple(keys[25:40])  # a run again, but only a lookup can tell now
+    for wanted in [*runs, scattered, after]:
+        found = articles.numbers_of(wanted).tolist()
+        assert found == [expected.get(key, -1) for key in wanted]
+    fresh = Articles(docs, None)
+    assert fresh.numbers_of(tuple(keys[5:9])).tolist() == [5, 6, 7, 8]  # not from the first
