@@ -40,9 +40,13 @@ class Spans(MutableMapping[str, Span]):
     as a dict took a second of a start to build, and as much again to copy and sum."""
 
     def __init__(self, columns: np.ndarray) -> None:
-        order = np.argsort(columns["doc"], kind="stable")
-        self._columns = columns[order]  # never changed: copies share it
-        self._docs = self._columns["doc"]
+        docs = columns["doc"]
+        in_order = bool(np.all(docs[1:] > docs[:-1]))  # as a snapshot mostly writes them
+        self._columns = columns if in_order else columns[np.argsort(docs, kind="stable")]
+        # contiguous: np.searchsorted copies a strided column at each call
+        self._docs, self._at, self._length, self._crc = (
+            np.ascontiguousarray(self._columns[name]) for name in ("doc", "at", "length", "crc")
+        )
         self._changed: dict[str, Span] = {}
         self._gone: set[str] = set()  # documents of the columns removed or changed since
 
@@ -73,8 +77,7 @@ class Spans(MutableMapping[str, Span]):
         row = self._row(doc_id)
         if row is None:
             raise KeyError(doc_id)
-        at, length, crc = self._columns[["at", "length", "crc"]][row].tolist()
-        return at, length, crc
+        return int(self._at[row]), int(self._length[row]), int(self._crc[row])
 
     def __contains__(self, doc_id: object) -> bool:
         if doc_id in self._changed:
@@ -104,7 +107,10 @@ class Spans(MutableMapping[str, Span]):
 
     def copy(self) -> Spans:
         copied = Spans.__new__(Spans)
-        copied._columns, copied._docs = self._columns, self._docs
+        copied._columns = self._columns
+        copied._docs, copied._at, copied._length, copied._crc = (
+            self._docs, self._at, self._length, self._crc
+        )
         copied._changed, copied._gone = dict(self._changed), set(self._gone)
         return copied
 
