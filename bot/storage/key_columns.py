@@ -30,7 +30,7 @@ import numpy as np
 import orjson
 
 from bot.models import Library
-from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file
+from bot.storage.atomic import FileSignature, mode_of, replace_named
 from bot.storage.dedupe import Key
 from bot.storage.snapshot import snapshot_path
 
@@ -106,14 +106,7 @@ def write(db_path: Path, cover: Cover, keys: np.ndarray, fingerprints: np.ndarra
         "fingerprints": len(fingerprints),
         "crc": zlib.crc32(body),
     }
-    mode = mode_of(db_path)
-    replace_file(path / name, [body], mode)
-    try:
-        replace_file(path / META, [orjson.dumps(meta)], mode)
-    except BaseException:
-        (path / name).unlink(missing_ok=True)
-        raise
-    fsync_dir(path)
+    replace_named(path, name, body, path / META, orjson.dumps(meta), mode_of(db_path))
     for old in path.glob(f"{PREFIX}*{SUFFIX}"):
         if old.name != name:
             old.unlink(missing_ok=True)

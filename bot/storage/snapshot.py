@@ -36,7 +36,7 @@ import numpy as np
 import orjson
 
 from bot.storage import table_reader as jsonstream
-from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file, signature_of
+from bot.storage.atomic import FileSignature, mode_of, replace_named, signature_of
 from bot.storage.documents import (
     SPAN_COLUMNS,
     TEXT,
@@ -211,14 +211,8 @@ def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table
         "tables_bytes": len(marshalled),
         "tables_crc": zlib.crc32(marshalled),
     }
-    mode = mode_of(db_path)
-    replace_file(path / tables_file, [marshalled], mode)
-    try:
-        replace_file(path / META, [orjson.dumps(meta)], mode)
-    except BaseException:
-        (path / tables_file).unlink(missing_ok=True)
-        raise
-    fsync_dir(path)
+    replace_named(path, tables_file, marshalled, path / META, orjson.dumps(meta),
+                  mode_of(db_path))
     _delete_others(path, BLOB_PREFIX, BLOB_SUFFIX, snapshot.blob)
     _delete_others(path, TABLES_PREFIX, TABLES_SUFFIX, tables_file)
 
