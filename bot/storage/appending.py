@@ -5,13 +5,14 @@ At a million articles, ``newsbot load`` of one article spent 6 s reading every d
 that the article is new and which document id is next. Here the store opens from the
 dedupe keys persisted beside the snapshot (``key_columns``), which cover the database up
 to a point of its log, plus the records the log holds after it (the tail, read as any
-reader catches up): as long as that tail only added documents, the keys of the tail are
-held exactly in memory and the columns answer for the rest.
+reader catches up): as long as that tail only added or replaced documents, the keys of the
+tail are held exactly in memory and the columns answer for the rest (the content an update
+replaced stays in them: a hash there only ever sends a write to the whole store).
 
 An article whose key or content none of them holds is new for certain, and is appended to
 the log as one record (``changelog``), as the store's own write path would. Anything the
-columns may hold (a duplicate, an update, or a hash that collides), a tail that replaced
-or removed documents, or a write that would compact the log: the store reads itself whole
+columns may hold (a duplicate, an update, or a hash that collides), a tail that removed
+documents, or a write that would compact the log: the store reads itself whole
 and takes its usual path (bot/storage/store.py), so the outcome never differs.
 """
 
@@ -57,15 +58,16 @@ class Appender:
         self.columns = columns
         self._at = at
         self.keys = Keys(last_doc_id=columns.cover.last_doc_id)  # of the tail's documents
+        self._count = columns.cover.articles  # articles stored
         self._docs: dict[str, dict[str, Any]] = {}  # the tail's documents, without texts
         self._spans: dict[str, Span] = {}  # their texts in the log
 
     def __len__(self) -> int:
-        return len(self.columns.keys) + len(self.keys)
+        return self._count
 
     def catch_up(self) -> bool:
         """Read what was appended since; False when the store must be read whole (the
-        file was rewritten, or a record replaced or removed a document)."""
+        file was rewritten, or a record removed a document)."""
         if file_signature(self.path) != self.columns.cover.signature:
             return False
         try:
@@ -78,8 +80,10 @@ class Appender:
         older = self.columns.cover.last_doc_id  # ids up to it: documents the columns hold
         for record in records:
             for doc_id, doc in record.tables.get(ARTICLES, {}).items():
-                if doc is None or doc_id in self._docs or int(doc_id) <= older:
+                if doc is None:
                     return False
+                if doc_id not in self._docs and int(doc_id) > older:  # else an update
+                    self._count += 1
                 self._docs[doc_id] = doc
                 self.keys.remember((doc.get(LIBRARY), doc["id"]), int(doc_id), doc["fingerprint"])
             self._spans.update(record.texts)
@@ -122,6 +126,7 @@ class Appender:
             raise StorageError("write", self.path, exc) from exc
         self._docs.update(fields[ARTICLES])
         self._spans.update(spans)
+        self._count += len(docs)
 
     def holds(self, key: Key) -> bool | None:
         """Whether the store holds ``key``: None when only reading it whole can tell."""
@@ -158,7 +163,7 @@ class Appender:
             return
         keys, fingerprints, last_doc_id = self.keys.persisted()
         fresh = key_columns.Columns(
-            replace(cover, log_end=self._at.end, last_doc_id=last_doc_id),
+            replace(cover, log_end=self._at.end, last_doc_id=last_doc_id, articles=len(self)),
             key_columns.merged(self.columns.keys, keys),
             key_columns.merged(self.columns.fingerprints, fingerprints),
         )

@@ -50,6 +50,7 @@ class Cover:
     generation: str
     log_end: int
     last_doc_id: int  # the highest document id then (the next is one more)
+    articles: int  # how many were stored then
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +80,9 @@ def hashes(pairs: Iterable[tuple[Library, str]]) -> np.ndarray:
 
 
 def merged(sorted_hashes: np.ndarray, more: Iterable[tuple[Library, str]]) -> np.ndarray:
-    """``sorted_hashes`` with the hashes of ``more``, sorted."""
+    """``sorted_hashes`` with the hashes of ``more``, sorted, each once."""
     added = hashes(more)
-    return np.sort(np.concatenate([sorted_hashes, added])) if len(added) else sorted_hashes
+    return np.union1d(sorted_hashes, added) if len(added) else sorted_hashes
 
 
 def _holds(column: np.ndarray, value: int) -> bool:
@@ -101,6 +102,7 @@ def write(db_path: Path, cover: Cover, keys: np.ndarray, fingerprints: np.ndarra
         "generation": cover.generation,
         "log_end": cover.log_end,
         "last_doc_id": cover.last_doc_id,
+        "articles": cover.articles,
         "file": name,
         "keys": len(keys),
         "fingerprints": len(fingerprints),
@@ -145,5 +147,5 @@ def cover_on_disk(db_path: Path) -> Cover | None:
 def _cover(meta: dict) -> Cover:
     return Cover(
         tuple(meta["signature"]), str(meta["generation"]), int(meta["log_end"]),
-        int(meta["last_doc_id"]),
+        int(meta["last_doc_id"]), int(meta["articles"]),
     )

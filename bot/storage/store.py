@@ -440,7 +440,7 @@ class ArticleStore:
             return
         keys, fingerprints, last_doc_id = self._keys.persisted()
         cover = key_columns.Cover(storage.signature, storage.generation, storage.log_end,
-                                  last_doc_id)
+                                  last_doc_id, len(self._keys))
         try:
             key_columns.write(self.path, cover, key_columns.hashes(keys),
                               key_columns.hashes(fingerprints))
@@ -469,7 +469,6 @@ class ArticleStore:
                 article = _keep_added_at(article, known)
                 doc_id = self._keys.doc_id(key)  # type: ignore[assignment]
                 self._forget_text(doc_id)
-                self._keys_stale = True  # the columns cannot forget the old content
                 report.updated += 1
             else:
                 doc_id, next_id = next_id, next_id + 1

@@ -110,17 +110,24 @@ def test_a_hash_the_columns_hold_but_no_article_has_loads_it_read_whole(tmp_path
     assert saved(store, article(60)).loaded == 1 and store.documents_read
 
 
-def test_updates_and_removals_read_whole_and_the_keys_follow(tmp_path):
+def test_updates_are_read_from_the_tail_and_removals_rewrite_the_keys(tmp_path):
     db = stored_db(tmp_path)
-    changed = replace(article(7), title="Retitled")
+    changed = replace(article(7, text="Wholly new text of seven."), title="Retitled")
     store = ArticleStore(db)
     assert saved(store, changed).updated == 1 and store.documents_read
-    lazy = ArticleStore(db)  # the columns were rewritten: the old content is gone
-    assert not lazy.documents_read and lazy.get("id0007").title == "Retitled"
+    lazy = ArticleStore(db)  # the update is in the tail: its new content held exactly
+    assert not lazy.documents_read and len(lazy) == 20
+    assert lazy.get("id0007").title == "Retitled" and not lazy.documents_read
+    again = article(97, text=changed.text, url="https://example.com/seven-again")
+    assert saved(lazy, again).duplicate == 1 and not lazy.documents_read
+    old_story = article(96, text=article(7).text, url="https://example.com/old-seven")
+    assert saved(lazy, old_story).loaded == 1  # the columns' old content: decided whole
+    assert lazy.documents_read and len(lazy) == 21
     assert ArticleStore(db).remove("id0008")
-    lazy = ArticleStore(db)
-    assert not lazy.documents_read and lazy.get("id0008") is None and len(lazy) == 19
+    lazy = ArticleStore(db)  # the removal rewrote the columns
+    assert not lazy.documents_read and lazy.get("id0008") is None and len(lazy) == 20
     assert saved(lazy, article(8)).loaded == 1  # removed, so new again
+    assert len(ArticleStore(db).articles()) == len(ArticleStore(db)) == 21
 
 
 def test_a_tail_that_is_not_only_additions_reads_whole(tmp_path):
