@@ -67,6 +67,20 @@ def replace_file(path: Path, chunks: Iterable[bytes], mode: int) -> None:
         raise
 
 
+def replace_named(directory: Path, name: str, body: bytes, meta: Path, named: bytes,
+                  mode: int) -> None:
+    """Write ``body`` as ``directory/name``, then ``named`` (which names it) over ``meta``,
+    each atomically, and make both durable: a reader sees the old ``meta`` or the new one,
+    and whichever it sees names a whole file. On failure the new file is deleted."""
+    replace_file(directory / name, [body], mode)
+    try:
+        replace_file(meta, [named], mode)
+    except BaseException:
+        (directory / name).unlink(missing_ok=True)
+        raise
+    fsync_dir(directory)
+
+
 def mode_of(path: Path) -> int:
     """The database's permission bits, kept across rewrites (0644 for a new file)."""
     try:

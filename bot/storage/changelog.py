@@ -168,6 +168,22 @@ def read(
     return records, Position(inode, at)
 
 
+def position(path: Path, base: str, end: int) -> Position | None:
+    """Where a reader stands that has read the log continuing ``base`` up to ``end`` (a
+    record's end); None when there is no such log."""
+    try:
+        file = path.open("rb")
+    except FileNotFoundError:
+        return None
+    with file:
+        first = _next(file, 0)
+        if first is None or first[0].get("base") != base or not first[1] <= end:
+            return None
+        if os.fstat(file.fileno()).st_size < end:
+            return None
+        return Position(os.fstat(file.fileno()).st_ino, end)
+
+
 def _next(file: BinaryIO, at: int) -> tuple[dict, int] | None:
     """The fields of the record at ``at`` and where it ends; None at the end of the log or
     at a record not (yet, or not wholly) written."""

@@ -13,7 +13,7 @@ import hashlib
 import mmap
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, overload
@@ -24,11 +24,125 @@ import orjson
 from bot.models import Article, Library
 from bot.storage.atomic import StorageError
 
+ARTICLES = "articles"  # the store's table of articles
 TEXT = "text"
 LIBRARY = "library"  # absent from shared articles (and from every article of older databases)
 BUILT_CACHE = 4096  # articles kept built: a question reads ~300, mostly different ones
 Span = tuple[int, int, int]  # a text's offset, length and CRC-32 in its file
 T = TypeVar("T", bytes, memoryview)
+# Spans as a snapshot's meta.json packs them: little-endian columns.
+SPAN_COLUMNS = np.dtype([("doc", "<i8"), ("at", "<i8"), ("length", "<i8"), ("crc", "<u4")])
+
+
+class Spans(MutableMapping[str, Span]):
+    """Spans by document id, kept as the packed columns they were read from (sorted by
+    document; looked up by binary search) under the changes made since: a million spans
+    as a dict took a second of a start to build, and as much again to copy and sum."""
+
+    def __init__(self, columns: np.ndarray) -> None:
+        docs = columns["doc"]
+        in_order = bool(np.all(docs[1:] > docs[:-1]))  # as a snapshot mostly writes them
+        self._columns = columns if in_order else columns[np.argsort(docs, kind="stable")]
+        # contiguous: np.searchsorted copies a strided column at each call
+        self._docs, self._at, self._length, self._crc = (
+            np.ascontiguousarray(self._columns[name]) for name in ("doc", "at", "length", "crc")
+        )
+        self._changed: dict[str, Span] = {}
+        self._gone: set[str] = set()  # documents of the columns removed or changed since
+
+    @classmethod
+    def of(cls, spans: Mapping[str, Span]) -> Spans:
+        if isinstance(spans, Spans):
+            return spans
+        columns = np.empty(len(spans), SPAN_COLUMNS)
+        columns["doc"] = np.fromiter(map(int, spans), np.int64, len(spans))
+        for number, name in enumerate(("at", "length", "crc")):
+            columns[name] = np.fromiter((span[number] for span in spans.values()), np.int64,
+                                        len(spans))
+        return cls(columns)
+
+    def _row(self, doc_id: str) -> int | None:
+        """Where the columns hold ``doc_id`` (None: they do not, or no longer)."""
+        if doc_id in self._gone or not doc_id.isdigit():
+            return None
+        number = int(doc_id)
+        row = int(np.searchsorted(self._docs, number))
+        if row < len(self._docs) and self._docs[row] == number and str(number) == doc_id:
+            return row
+        return None
+
+    def __getitem__(self, doc_id: str) -> Span:
+        if doc_id in self._changed:
+            return self._changed[doc_id]
+        row = self._row(doc_id)
+        if row is None:
+            raise KeyError(doc_id)
+        return int(self._at[row]), int(self._length[row]), int(self._crc[row])
+
+    def __contains__(self, doc_id: object) -> bool:
+        if doc_id in self._changed:
+            return True
+        return isinstance(doc_id, str) and self._row(doc_id) is not None
+
+    def __setitem__(self, doc_id: str, span: Span) -> None:
+        if self._row(doc_id) is not None:
+            self._gone.add(doc_id)
+        self._changed[doc_id] = span
+
+    def __delitem__(self, doc_id: str) -> None:
+        if doc_id in self._changed:
+            del self._changed[doc_id]
+        elif self._row(doc_id) is not None:
+            self._gone.add(doc_id)
+        else:
+            raise KeyError(doc_id)
+
+    def __iter__(self) -> Iterator[str]:
+        gone = self._gone
+        yield from (doc_id for doc_id in map(str, self._docs.tolist()) if doc_id not in gone)
+        yield from self._changed
+
+    def __len__(self) -> int:
+        return len(self._docs) - len(self._gone) + len(self._changed)
+
+    def copy(self) -> Spans:
+        copied = Spans.__new__(Spans)
+        copied._columns = self._columns
+        copied._docs, copied._at, copied._length, copied._crc = (
+            self._docs, self._at, self._length, self._crc
+        )
+        copied._changed, copied._gone = dict(self._changed), set(self._gone)
+        return copied
+
+    def columns(self) -> np.ndarray:
+        """Every span, as the columns hold them."""
+        if not (self._gone or self._changed):
+            return self._columns
+        kept = self._columns[~np.isin(self._docs, np.fromiter(map(int, self._gone), np.int64))]
+        return np.concatenate([kept, Spans.of(self._changed)._columns])
+
+    def to_dict(self) -> dict[str, Span]:
+        """The spans as a dict (for many changes to come: a snapshot's write)."""
+        columns = self.columns()
+        return dict(zip(
+            map(str, columns["doc"].tolist()),
+            zip(columns["at"].tolist(), columns["length"].tolist(), columns["crc"].tolist(),
+                strict=True),
+            strict=True,
+        ))
+
+    def total_length(self) -> int:
+        return int(self.columns()["length"].sum())
+
+    def max_end(self) -> int:
+        columns = self.columns()
+        return int((columns["at"] + columns["length"]).max(initial=0))
+
+    def spread(self, count: int) -> list[str]:
+        """About ``count`` document ids spread over the columns."""
+        docs = self.columns()["doc"]
+        step = max(1, len(docs) // max(count, 1))
+        return [str(doc) for doc in docs[::step][:count].tolist()]
 
 
 ArticleKey = tuple[Library, str, str]  # (library, id, fingerprint): one version of an article
@@ -59,7 +173,7 @@ class BlobTexts:
     def __init__(
         self,
         path: Path,
-        spans: dict[str, Span],
+        spans: Mapping[str, Span],
         damaged: Callable[[], None] | None = None,
     ) -> None:
         self.path = path
@@ -67,7 +181,8 @@ class BlobTexts:
         self.size = os.fstat(self._file.fileno()).st_size
         mapping = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if self.size else b""
         self._map = memoryview(mapping)  # slices decode in place, without a copy
-        self._spans = dict(spans)  # its own: the snapshot's spans change with each write
+        # its own: the snapshot's spans change with each write
+        self._spans = spans.copy() if isinstance(spans, Spans) else dict(spans)
         self._damaged = damaged
 
     def holds(self, doc_id: str) -> bool:
@@ -197,6 +312,7 @@ class Articles(Sequence[Article]):
         self._numbers: dict[tuple[Library, str], int] | None = None
         self._positions: dict[ArticleKey, int] | None = None
         self._matched: dict[int, tuple[Sequence[ArticleKey], np.ndarray]] = {}
+        self._run_end = 0  # where the keys last matched as a run ended
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -278,12 +394,28 @@ class Articles(Sequence[Article]):
         same (immutable) sequence of keys, a segment's: finding which articles the
         segments lack, then assembling them, asks twice (a second at a million)."""
         if id(keys) not in self._matched:  # the keys are kept: their id is not reused
-            if self._positions is None:
-                self._positions = {key: n for n, key in enumerate(self.keys())}
-            where = self._positions
-            numbers = np.fromiter((where.get(key, -1) for key in keys), np.int64, len(keys))
+            numbers = self._run(keys)
+            if numbers is None:
+                if self._positions is None:
+                    self._positions = {key: n for n, key in enumerate(self.keys())}
+                where = self._positions
+                numbers = np.fromiter((where.get(key, -1) for key in keys), np.int64, len(keys))
             self._matched[id(keys)] = (keys, numbers)
         return self._matched[id(keys)][1].copy()
+
+    def _run(self, keys: Sequence[ArticleKey]) -> np.ndarray | None:
+        """The numbers of ``keys`` if they are the articles' that follow the last keys so
+        matched (from the first), in order, as the segments of an archive mostly are:
+        comparing them costs half of building the lookup of a million keys. Else None."""
+        start = self._run_end
+        docs = self._docs[start : start + len(keys)]
+        if self._positions is not None or len(docs) != len(keys) or not all(
+            (doc.get(LIBRARY), doc["id"], doc["fingerprint"]) == key
+            for (_doc_id, doc), key in zip(docs, keys, strict=True)
+        ):
+            return None
+        self._run_end = start + len(keys)
+        return np.arange(start, self._run_end, dtype=np.int64)
 
     def keys(self) -> Iterator[ArticleKey]:
         """Each article's key, in order, without building any."""

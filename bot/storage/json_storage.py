@@ -219,8 +219,17 @@ class LoggedJSONStorage(Storage):
         adding = len(orjson.dumps(fields)) + sum(  # about: texts counted in characters
             len(doc[TEXT]) for doc in texts if doc and TEXT in doc
         )
-        logged = self._log.end if self._log else 0
-        return logged + adding > max(COMPACT_MIN, COMPACT_RATIO * self.signature[1])
+        return outgrows(self.log_end, adding, self.signature[1])
+
+    @property
+    def generation(self) -> str | None:
+        """The generation of the file read (None: written before logs were)."""
+        return self._generation
+
+    @property
+    def log_end(self) -> int:
+        """How far into the log what is held goes (0: no log read or written)."""
+        return self._log.end if self._log else 0
 
     def _changes(self) -> changelog.Changes:
         """Documents changed since the last write (None: removed)."""
@@ -285,6 +294,12 @@ class LoggedJSONStorage(Storage):
 
     def close(self) -> None:
         self.flush()
+
+
+def outgrows(logged: int, adding: int, file_bytes: int) -> bool:
+    """Whether a log of ``logged`` bytes appended ``adding`` more would outgrow the JSON
+    file it continues (of ``file_bytes``): then the file is rewritten instead."""
+    return logged + adding > max(COMPACT_MIN, COMPACT_RATIO * file_bytes)
 
 
 def _deep(value: Any) -> Any:

@@ -29,7 +29,6 @@ import tempfile
 import uuid
 import zlib
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -37,15 +36,23 @@ import numpy as np
 import orjson
 
 from bot.storage import table_reader as jsonstream
-from bot.storage.atomic import FileSignature, fsync_dir, mode_of, replace_file, signature_of
-from bot.storage.documents import TEXT, BlobTexts, Span, Texts, without_text
+from bot.storage.atomic import FileSignature, mode_of, replace_named, signature_of
+from bot.storage.documents import (
+    SPAN_COLUMNS,
+    TEXT,
+    BlobTexts,
+    Span,
+    Spans,
+    Texts,
+    without_text,
+)
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 5  # 2: texts as JSON strings; 3: each with its CRC-32; 4: spans packed;
 READABLE = (3, 4, 5)  # 5: the tables in a file of their own, marshalled
-# Version 4 packs the spans as one base64 string of these little-endian columns: parsed as
-# JSON lists they took half of opening's 0.6 s at 100,000 articles.
-SPAN_COLUMNS = np.dtype([("doc", "<i8"), ("at", "<i8"), ("length", "<i8"), ("crc", "<u4")])
+# Version 4 packs the spans as one base64 string of little-endian columns (SPAN_COLUMNS):
+# parsed as JSON lists they took half of opening's 0.6 s at 100,000 articles. They stay
+# columns once read (``documents.Spans``).
 META = "meta.json"
 BLOB_PREFIX, BLOB_SUFFIX = "texts-", ".bin"
 # Version 5 keeps the tables (the documents without their texts) in ``tables-*.marshal``,
@@ -65,12 +72,12 @@ class Snapshot:
     signature: FileSignature | None  # None: of no database file yet
     blob: str
     blob_bytes: int
-    spans: dict[str, Span]
+    spans: dict[str, Span] | Spans
     live_bytes: int = -1  # the spans' total length (-1: count them)
 
     def __post_init__(self) -> None:
         if self.live_bytes < 0:
-            self.live_bytes = sum(span[1] for span in self.spans.values())
+            self.live_bytes = Spans.of(self.spans).total_length()
 
     def add(self, blob: BinaryIO, doc_id: str, text: bytes) -> None:
         """Append ``text`` (a JSON string) to the blob, open at its end, as the document's."""
@@ -116,17 +123,16 @@ def read(db_path: Path, signature: FileSignature, table: str) -> Opened | None:
         meta = orjson.loads((path / META).read_bytes())
         if meta["version"] not in READABLE or tuple(meta["signature"]) != tuple(signature):
             return None
-        spans = _unpacked(meta["spans"]) if meta["version"] >= 4 else {
+        spans = _unpacked(meta["spans"]) if meta["version"] >= 4 else Spans.of({
             i: (int(at), int(n), int(crc)) for i, (at, n, crc) in meta["spans"].items()
-        }
+        })
         tables: dict[str, Any] = meta["tables"] if meta["version"] < 5 else _tables(path, meta)
         blob_bytes = int(meta["blob_bytes"])
-        ends = (spans[doc_id][0] + spans[doc_id][1] for doc_id in tables.get(table, {}))
         opened = Snapshot(tuple(signature), meta["blob"], blob_bytes, spans)
         texts = texts_of(db_path, opened)
-        if max(ends, default=0) > blob_bytes or texts.size < blob_bytes:
+        if spans.max_end() > blob_bytes or texts.size < blob_bytes:
             raise ValueError("the blob does not hold the texts meta.json names")
-        _spot_check(texts, list(spans))
+        _spot_check(texts, spans.spread(SPOT_CHECKS))
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:  # JSONDecodeError too
         log.info("database snapshot %s unusable (%s): reading the database", path, exc)
         return None
@@ -205,14 +211,8 @@ def _write_meta(db_path: Path, snapshot: Snapshot, tables: dict[str, Any], table
         "tables_bytes": len(marshalled),
         "tables_crc": zlib.crc32(marshalled),
     }
-    mode = mode_of(db_path)
-    replace_file(path / tables_file, [marshalled], mode)
-    try:
-        replace_file(path / META, [orjson.dumps(meta)], mode)
-    except BaseException:
-        (path / tables_file).unlink(missing_ok=True)
-        raise
-    fsync_dir(path)
+    replace_named(path, tables_file, marshalled, path / META, orjson.dumps(meta),
+                  mode_of(db_path))
     _delete_others(path, BLOB_PREFIX, BLOB_SUFFIX, snapshot.blob)
     _delete_others(path, TABLES_PREFIX, TABLES_SUFFIX, tables_file)
 
@@ -235,23 +235,12 @@ def _tables(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     return tables
 
 
-def _packed(spans: dict[str, Span]) -> str:
-    columns = np.empty(len(spans), SPAN_COLUMNS)
-    columns["doc"] = np.fromiter(spans, np.int64, len(spans))
-    for number, name in enumerate(("at", "length", "crc")):
-        columns[name] = np.fromiter((span[number] for span in spans.values()), np.int64,
-                                    len(spans))
-    return base64.b64encode(columns.tobytes()).decode()
+def _packed(spans: dict[str, Span] | Spans) -> str:
+    return base64.b64encode(Spans.of(spans).columns().tobytes()).decode()
 
 
-def _unpacked(packed: str) -> dict[str, Span]:
-    columns = np.frombuffer(base64.b64decode(packed, validate=True), SPAN_COLUMNS)
-    return dict(zip(
-        map(str, columns["doc"].tolist()),
-        zip(columns["at"].tolist(), columns["length"].tolist(), columns["crc"].tolist(),
-            strict=True),
-        strict=True,
-    ))
+def _unpacked(packed: str) -> Spans:
+    return Spans(np.frombuffer(base64.b64decode(packed, validate=True), SPAN_COLUMNS))
 
 
 def append_texts(
@@ -297,7 +286,7 @@ def _open_appendable(
     if size != previous.blob_bytes or size > 2 * previous.live_bytes + (1 << 20):
         os.close(fd)
         return None
-    spans = dict(previous.spans)
+    spans = previous.spans.to_dict() if isinstance(previous.spans, Spans) else dict(previous.spans)
     return fd, Snapshot(signature, previous.blob, size, spans, previous.live_bytes)
 
 
@@ -310,10 +299,9 @@ def _fresh_blob(
 
 
 def _spot_check(texts: BlobTexts, doc_ids: list[str]) -> None:
-    """Check the CRCs of SPOT_CHECKS texts spread over the blob (StorageError if one fails):
+    """Check the CRCs of these texts, spread over the blob (StorageError if one fails):
     a blob overwritten whole is found at once; other damage when its text is read."""
-    step = max(1, len(doc_ids) // max(SPOT_CHECKS, 1))
-    for doc_id in islice(doc_ids[::step], SPOT_CHECKS):
+    for doc_id in doc_ids:
         texts.json(doc_id)
 
 

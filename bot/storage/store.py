@@ -9,6 +9,9 @@ lock makes each method atomic for threads.
 Opening reads the snapshot beside the file (bot/storage/snapshot.py) when it copies the file
 as it is now, and parses the JSON only when it does not, then the log; each rewrite of the
 file refreshes the snapshot. Texts stay in the snapshot's blob or the log, not in memory.
+The documents are read only once something needs them: until then the store knows its
+keys from the columns persisted beside the snapshot and the log's tail, and appends new
+articles to the log without reading the rest (bot/storage/appending.py).
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ from tinydb import TinyDB
 from bot.heap import paused_gc
 from bot.ingest.normalize import content_fingerprint
 from bot.models import Article, Library, LoadReport
-from bot.storage import snapshot
+from bot.storage import appending, key_columns, snapshot
 from bot.storage.atomic import StorageError, file_signature
 from bot.storage.dedupe import Key, Keys
 from bot.storage.documents import (
+    ARTICLES,
     LIBRARY,
     Articles,
     article_from_doc,
@@ -47,7 +51,6 @@ from bot.storage.documents import (
 from bot.storage.json_storage import LoggedJSONStorage
 
 log = logging.getLogger(__name__)
-ARTICLES = "articles"
 LOCK_TIMEOUT_S = 120
 # Within bulk(), when another writer waits (the bot, while `newsbot load` runs), the lock is
 # let go once it has been held this long, so waiting writers wait well under LOCK_TIMEOUT_S.
@@ -64,6 +67,16 @@ def _synchronised(method: Callable) -> Callable:
 
     return locked
 
+
+def _whole(method: Callable) -> Callable:
+    """A method that needs the documents: read them first if not yet read."""
+    @functools.wraps(method)
+    def read_whole(self: ArticleStore, *args: Any, **kwargs: Any) -> Any:
+        with self._mutex:
+            self._read_whole()
+            return method(self, *args, **kwargs)
+
+    return read_whole
 
 
 
@@ -83,13 +96,37 @@ class ArticleStore:
         self._view: Articles | None = None
         self._in_bulk = False
         self._locked_at = 0.0  # within bulk(): when the file lock was last taken
+        self._tail: appending.Appender | None = None  # while the documents are unread
+        self._keys_stale = False  # the key columns on disk need writing afresh
+        self._open()
+
+    def _open(self) -> None:
+        """From the key columns and the log's tail if they can tell, else read whole."""
+        self._tail = appending.open_tail(self.path)
+        if self._tail is not None:
+            self._keys = self._tail.keys
+            return
+        self._keys_stale = True
         with paused_gc(freeze=True):  # the documents read live as long as the store
             self._load()
+
+    def _read_whole(self) -> None:
+        if self._tail is not None:
+            self._tail = None
+            with paused_gc(freeze=True):
+                self._load()
 
     # -- reading -------------------------------------------------------------------------
     @_synchronised
     def refresh(self) -> bool:
         """Catch up with what another process wrote; True when it had changed."""
+        if self._tail is not None:
+            known = len(self._tail)
+            if self._tail.catch_up():
+                return len(self._tail) != known
+            self._keys_stale = True
+            self._read_whole()
+            return True
         applied = self._storage.catch_up()
         if applied is None:  # the file was rewritten: read it afresh
             self._load()
@@ -98,7 +135,7 @@ class ArticleStore:
             self._index_documents()
         return applied
 
-    @_synchronised
+    @_whole
     def articles(self) -> Articles:
         """Every article, in the order they were first added (each built when read)."""
         if self._view is None:
@@ -113,7 +150,7 @@ class ArticleStore:
             docs.sort(key=lambda item: int(item[0]))  # as written, it is in order already
         return Articles(docs, self._storage.texts)
 
-    @_synchronised
+    @_whole
     def content_key(self) -> str:
         """Names the exact articles held, in order: equal keys, equal article sets."""
         return fields_key(self.articles().fields())
@@ -122,6 +159,12 @@ class ArticleStore:
     def articles_of(self, keys: Iterable[Key]) -> Articles:
         """The articles of these (library, id) keys that the store holds, each library's
         together (as the index numbers them), without building the whole sequence."""
+        keys = list(keys)
+        if self._tail is not None:
+            found = self._tail.articles_of(keys)
+            if found is not None:
+                return found
+            self._read_whole()
         doc_ids = (self._keys.doc_id(key) for key in keys)
         table = self._table()
         docs = [(str(doc_id), table[str(doc_id)]) for doc_id in dict.fromkeys(doc_ids) if doc_id]
@@ -130,7 +173,13 @@ class ArticleStore:
     @_synchronised
     def get(self, article_id: str, library: Library = None) -> Article | None:
         """The article ``library`` holds under ``article_id`` (None: the shared library's)."""
-        return self._get((library, article_id))
+        key = (library, article_id)
+        if self._tail is not None:
+            held = self._tail.holds(key)
+            if held is not None:
+                return self._tail.get(key) if held else None
+            self._read_whole()
+        return self._get(key)
 
     def _get(self, key: Key) -> Article | None:
         doc_id = self._keys.doc_id(key)
@@ -140,12 +189,17 @@ class ArticleStore:
 
     @_synchronised
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._tail) if self._tail is not None else len(self._keys)
 
-    @_synchronised
+    @_whole
     def library_sizes(self) -> Counter[Library]:
         """Articles held by each library that holds any (None: the shared library)."""
         return self._keys.library_sizes()
+
+    @property
+    def documents_read(self) -> bool:
+        """Whether the documents are in memory (else only the keys: see ``_open``)."""
+        return self._tail is None
 
     @property
     def size_bytes(self) -> int:
@@ -226,8 +280,13 @@ class ArticleStore:
     def _index_documents(self) -> None:
         """Ids and fingerprints from TinyDB's raw table; articles are built when read."""
         table = self._table()  # in the order added, as written
+
+        def doc_ids() -> dict[Key, int]:
+            with paused_gc():
+                return {(doc.get(LIBRARY), doc["id"]): int(i) for i, doc in table.items()}
+
         self._keys = Keys(
-            {(doc.get(LIBRARY), doc["id"]): int(doc_id) for doc_id, doc in table.items()},
+            doc_ids,
             lambda: (((doc.get(LIBRARY), doc["id"]), doc["fingerprint"])
                      for doc in table.values()),
         )
@@ -244,9 +303,17 @@ class ArticleStore:
                 yield
                 self._storage.flush()
             except BaseException:
-                self._load()  # drop the half-applied or unwritten batch
+                self._reopen()  # drop the half-applied or unwritten batch
                 raise
             self._save_snapshot()
+            self._save_keys()
+
+    def _reopen(self) -> None:
+        """Back to what is on disk, read as it was read before."""
+        if self._tail is not None:
+            self._open()
+        else:
+            self._load()
 
     @contextmanager
     def _locked_file(self) -> Iterator[None]:
@@ -301,9 +368,11 @@ class ArticleStore:
                 self._locked_at = time.monotonic()
             try:
                 yield
+                with self._mutex:
+                    self._save_keys()
             except BaseException:
                 with self._mutex:
-                    self._load()
+                    self._reopen()
                 raise
             finally:
                 self._in_bulk = False
@@ -313,9 +382,9 @@ class ArticleStore:
         """Insert new articles and update changed ones in one atomic write."""
         if not self._in_bulk:
             with self._writing():
-                self._apply(articles, report)
+                self._store(articles, report)
             return
-        self._apply(articles, report)
+        self._store(articles, report)
         self._commit()
         if time.monotonic() - self._locked_at > LOCK_HOLD_S and self._others_waiting():
             self._let_others_write()
@@ -335,10 +404,55 @@ class ArticleStore:
         self._storage.flush()
         self._save_snapshot()
 
-    def _apply(self, articles: Iterable[Article], report: LoadReport) -> None:
-        """Insert and update in memory. The documents go into TinyDB's raw table directly:
-        TinyDB's insert re-keys the whole table, a pass over every document for each save
-        of a bulk load."""
+    def _store(self, articles: Iterable[Article], report: LoadReport) -> None:
+        """Insert and update: new articles appended to the log while the documents are
+        unread, else into TinyDB's raw table (written by the next flush). The documents go
+        in directly: TinyDB's insert re-keys the whole table, a pass over every document
+        for each save of a bulk load."""
+        if self._tail is not None:
+            articles = self._tail.fingerprinted(articles)
+            if self._tail.takes(articles):
+                self._tail.append(self._apply(articles, report))
+                return
+            self._read_whole()
+        changed = self._apply(articles, report)
+        if changed:
+            data = self._storage.read()
+            data.setdefault(ARTICLES, {}).update(changed)
+            self._storage.write(data)
+
+    def _save_keys(self) -> None:
+        """With the file lock held, after a write: refresh the key columns on disk if the
+        write left them behind (a long tail, or changes beyond additions since)."""
+        if self._tail is not None:
+            try:
+                self._tail.save_keys()
+            except OSError as exc:
+                log.warning("could not save the dedupe keys of %s: %s", self.path, exc)
+            return
+        storage = self._storage
+        cover = key_columns.cover_on_disk(self.path)
+        if cover is None or (cover.signature, cover.generation) != (
+            storage.signature, storage.generation
+        ):
+            self._keys_stale = True
+        if not self._keys_stale or storage.signature is None or storage.generation is None:
+            return
+        keys, fingerprints, last_doc_id = self._keys.persisted()
+        cover = key_columns.Cover(storage.signature, storage.generation, storage.log_end,
+                                  last_doc_id, len(self._keys))
+        try:
+            key_columns.write(self.path, cover, key_columns.hashes(keys),
+                              key_columns.hashes(fingerprints))
+        except OSError as exc:
+            log.warning("could not save the dedupe keys of %s: %s", self.path, exc)
+            return
+        self._keys_stale = False
+
+    def _apply(
+        self, articles: Iterable[Article], report: LoadReport
+    ) -> dict[str, dict[str, Any]]:
+        """The documents inserted and updated (by document id), the keys kept in step."""
         batch: dict[Key, tuple[Article, int, dict[str, Any]]] = {}  # an id may come twice
         next_id = self._keys.next_doc_id()
         for article in articles:
@@ -364,19 +478,15 @@ class ArticleStore:
             self._view = None
             report.article_ids.append(article.id)
             report.stored.append(key)
-        changed = {str(doc_id): doc for _article, doc_id, doc in batch.values()}
-        if changed:
-            data = self._storage.read()
-            data.setdefault(ARTICLES, {}).update(changed)
-            self._storage.write(data)
+        return {str(doc_id): doc for _article, doc_id, doc in batch.values()}
 
-    @_synchronised
+    @_whole
     def remove(self, article_id: str, library: Library = None) -> bool:
         """Remove ``library``'s article ``article_id``; False when it holds none."""
         found = lambda: [d for d in [self._keys.doc_id((library, article_id))] if d]  # noqa: E731
         return self._remove(found) == 1
 
-    @_synchronised
+    @_whole
     def purge(self, library: str) -> int:
         """Remove every article of a server's library; how many there were."""
         return self._remove(
@@ -393,6 +503,7 @@ class ArticleStore:
             for doc_id in doc_ids:
                 self._forget_text(doc_id)
             self._index_documents()
+            self._keys_stale = True
         return len(doc_ids)
 
     def _forget_text(self, doc_id: int) -> None:
@@ -400,11 +511,11 @@ class ArticleStore:
             self._snapshot.forget(doc_id)
 
     # -- small settings tables (guild settings, feeds) -------------------------------------
-    @_synchronised
+    @_whole
     def records(self, table: str) -> list[dict[str, Any]]:
         return [dict(doc) for doc in self._db.table(table).all()]
 
-    @_synchronised
+    @_whole
     def update_records(self, table: str, change: Callable[[list[dict]], list[dict]]) -> None:
         """Replace a settings table with ``change(current records)``, under the write lock."""
         with self._writing():

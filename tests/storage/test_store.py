@@ -108,8 +108,9 @@ def test_a_batch_is_one_write_and_no_temp_files_remain(tmp_path):
         "db.json", "db.json.lock", "db.json.log", "db.json.snapshot"
     ]
     kept = sorted(p.name for p in (tmp_path / "db.json.snapshot").iterdir())
-    assert len(kept) == 3 and kept[0] == "meta.json"
-    assert kept[1].startswith("tables-") and kept[2].startswith("texts-")
+    assert len(kept) == 5 and kept[1:3] == ["keys.json", "meta.json"]
+    assert kept[0].startswith("keys-") and kept[0].endswith(".bin")
+    assert kept[3].startswith("tables-") and kept[4].startswith("texts-")
 
 
 def test_another_process_write_is_seen_by_refresh(tmp_path):
