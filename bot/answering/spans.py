@@ -30,7 +30,7 @@ CALLED = re.compile(
 )
 PERSON_QUESTION = re.compile(r"\b(?:who|whom|whose)\b")
 NAME_QUESTION = re.compile(r"\bwhich\b|\bwhat (?!(?:is|was|are|were|did|does|do|will|has|have|"
-                           r"had|can|could|would|should|might|may|happened|caused|made)\b)\w+")
+                           r"had|can|could|would|should|might|may|happened|caused|made|about)\b)\w+")
 
 _MONTHS = "|".join(name for name in calendar.month_name if name)
 _WEEKDAYS = "|".join(calendar.day_name)

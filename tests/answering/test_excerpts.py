@@ -104,6 +104,7 @@ def test_latest_puts_the_newest_matching_report_first(tmp_path):
     ("Which U.S. state passed the law?", "place"),
     ("How long did the strike last?", "number"),
     ("Why did the council vote no?", None),
+    ("What about the Orvane museum?", None),  # news of it, not a name
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     assert asked_kind(question) == kind
