@@ -29,6 +29,12 @@ ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # a lookup costs 3-6 scanned postings (22-78 ns against 6-28), not 32; at a million
 # articles scoring the sentences took 60 ms a question with 4, 126 ms with 32.
 SCAN_RATIO = 4
+# When even the rarest term of a question holds more than the budget (every word common:
+# each of a million generated articles' words is in 10% of them or more), the candidates
+# are the documents holding at least two of its this many rarest terms, not every one
+# holding the rarest: at a million articles 2,000 sentences, not 186,000.
+PAIRED_TERMS = 3
+COUNT_RATIO = 8  # documents per posting read below which each document's terms are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,19 @@ def _union(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(runs), np.intp)
     inverse[order] = np.cumsum(first) - 1
     return ordered[first], inverse
+
+
+def _picking(present: list[int], df: dict[int, int], budget: int) -> list[int]:
+    """The rarest of the ``present`` terms (rarest first) whose postings, together, fit
+    within ``budget``; the rarest one whatever its postings."""
+    picking: list[int] = []
+    total = 0
+    for term in present:
+        if picking and total + df[term] > budget:
+            break
+        picking.append(term)
+        total += df[term]
+    return picking
 
 
 def _idf(n_docs: int, df: int) -> float:
@@ -319,25 +338,31 @@ class Postings:
         seen = self.seen(spans)
         weight = {t: w * _idf(seen, df[t]) for t, w in term_weights.items() if df[t]}
         present = sorted(weight, key=df.__getitem__)
-        picking: list[int] = []
-        total = 0
-        for term in present:
-            if picking and total + df[term] > budget:
-                break
-            picking.append(term)
-            total += df[term]
-        if not picking:
+        if not present:
             return np.empty(0, np.int32), np.empty(0, np.float32)
-        picked = [(p, weight[t]) for t in picking for p in rows[t]]
-        docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
-        candidates, inverse = _union(docs)
-        bounds = np.searchsorted(candidates, self.offsets)
-        norms = self.norms(candidates, bounds)  # each candidate's length read once
-        tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
-        scale = np.repeat(np.array([w for _p, w in picked], np.float32),
-                          [p.hi - p.lo for p, _w in picked])
-        totals = np.bincount(inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
-        common = [(p, weight[t]) for t in present[len(picking) :] for p in rows[t]]
+        candidates = None
+        if df[present[0]] > budget and len(present) > 1:  # every term common
+            paired = present[:PAIRED_TERMS]
+            candidates = self._held_by_most([p for t in paired for p in rows[t]],
+                                            len(paired), budget)
+        if candidates is not None and len(candidates):
+            bounds = np.searchsorted(candidates, self.offsets)
+            norms = self.norms(candidates, bounds)
+            totals = np.zeros(len(candidates), np.float64)
+            adding = present
+        else:
+            picking = _picking(present, df, budget)
+            picked = [(p, weight[t]) for t in picking for p in rows[t]]
+            candidates, inverse = _union(self._global_docs([p for p, _w in picked]))
+            bounds = np.searchsorted(candidates, self.offsets)
+            norms = self.norms(candidates, bounds)  # each candidate's length read once
+            tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
+            scale = np.repeat(np.array([w for _p, w in picked], np.float32),
+                              [p.hi - p.lo for p, _w in picked])
+            totals = np.bincount(
+                inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
+            adding = present[len(picking) :]
+        common = [(p, weight[t]) for t in adding for p in rows[t]]
         for number, segment in enumerate(self.segments):
             lo, hi = bounds[number], bounds[number + 1]
             pieces = [(p, w) for p, w in common if p.segment == number]
@@ -352,6 +377,32 @@ class Postings:
             finally:
                 slots[local] = -1
         return candidates.astype(np.int32), totals.astype(np.float32)
+
+    def _global_docs(self, pieces: list[Piece]) -> np.ndarray:
+        """The documents of ``pieces``, numbered in the index, one piece after another."""
+        return np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p in pieces])
+
+    def _held_by_most(self, pieces: list[Piece], terms: int, budget: int) -> np.ndarray:
+        """The documents, in increasing order, that hold at least two of the ``terms``
+        terms whose postings ``pieces`` are, or more: as many as brings them within
+        ``budget`` (all of them at most; the fewest that some documents hold)."""
+        docs = self._global_docs(pieces)
+        if self.n_docs <= COUNT_RATIO * len(docs):  # few documents: count each one's
+            held = np.bincount(docs, minlength=self.n_docs)
+            distinct = np.arange(self.n_docs, dtype=np.int32)
+        else:  # a merge of the sorted runs
+            ordered = np.sort(docs, kind="stable")
+            first = np.empty(len(ordered), bool)
+            first[:1] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            held = np.diff(np.r_[starts, len(ordered)])  # how many of the terms each holds
+            distinct = ordered[starts]
+        at_least = np.cumsum(np.bincount(held, minlength=terms + 1)[::-1])[::-1]
+        need = 2
+        while need < terms and at_least[need] > budget and at_least[need + 1]:
+            need += 1
+        return distinct[held >= need]
 
     def score_within(
         self, term_weights: dict[int, float], docs: np.ndarray, spans: np.ndarray | None = None
