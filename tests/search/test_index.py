@@ -36,13 +36,22 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
     idf = np.array([postings.idf(term) for term in range(counts.shape[1])])
     dense = tf * (k1 + 1) / (tf + norms) * idf
     present = sorted((t for t in weights if postings.df(t)), key=postings.df)
-    picking, total = [], 0
-    for term in present:
-        if picking and total + postings.df(term) > budget:
-            break
-        picking.append(term)
-        total += postings.df(term)
-    candidates = np.flatnonzero(dense[:, picking].any(axis=1))
+    candidates = np.empty(0, np.int64)
+    if present and postings.df(present[0]) > budget and len(present) > 1:
+        paired = present[:postings_module.PAIRED_TERMS]  # every term common
+        held = (dense[:, paired] > 0).sum(axis=1)
+        need = 2
+        while need < len(paired) and (held >= need).sum() > budget and (held > need).any():
+            need += 1
+        candidates = np.flatnonzero(held >= need)
+    if not len(candidates):
+        picking, total = [], 0
+        for term in present:
+            if picking and total + postings.df(term) > budget:
+                break
+            picking.append(term)
+            total += postings.df(term)
+        candidates = np.flatnonzero(dense[:, picking].any(axis=1))
     sums = sum(dense[candidates, t].astype(np.float64) * w for t, w in weights.items())
     return candidates, sums
 
@@ -180,6 +189,25 @@ def test_each_librarys_new_articles_are_numbered_together(tmp_path):
     index = build_index(articles)
     assert index.libraries.visible("A").spans.tolist() == [[0, 24]]
     assert index.libraries.visible("B").spans.tolist() == [[0, 12], [24, 36]]
+
+
+def test_when_every_term_is_common_candidates_hold_most_of_the_rarest_three():
+    # Terms 0-2 are the rarest: document 0 holds the three, 1-3 two of them, 4-11 one
+    # only; term 3, held by every document, is the most common.
+    holders = {0: [0, 1, 2, 6, 7], 1: [0, 1, 3, 4, 8, 9], 2: [0, 2, 3, 5, 10, 11]}
+    rows, cols = zip(*((d, t) for t, docs in holders.items() for d in docs), strict=True)
+    counts = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(12, 4))
+    counts = counts + sparse.csr_matrix(np.c_[np.zeros((12, 3)), np.ones(12)])
+    postings = postings_of(counts)
+    weights = {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0}
+    docs, sums = postings.score(weights, budget=3)  # the rarest term alone holds 5
+    assert docs.tolist() == [0]  # four hold two of them, more than 3: the one holding all
+    docs, sums = postings.score(weights, budget=4)
+    assert docs.tolist() == [0, 1, 2, 3]
+    full = dict(zip(*postings.score(weights, budget=10**9), strict=True))
+    np.testing.assert_allclose(sums, [full[d] for d in range(4)], rtol=1e-6)
+    docs, _ = postings.score(weights, budget=5)  # within the budget: as before
+    assert docs.tolist() == [0, 1, 2, 6, 7]
 
 
 def test_scoring_within_known_documents_gives_their_full_scores():
