@@ -23,16 +23,20 @@ from scipy import sparse
 
 CANDIDATE_POSTINGS = 80_000  # postings read in full per question; the rest are looked up
 ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
+# Articles scored in full per question, at most: past that, those holding the most of the
+# question's rarest terms (``Postings.score``). Never fewer than an archive of 20,000 holds.
+ARTICLE_CANDIDATES = 20_000
 # A common term's postings are scanned once when at most this many times the candidates;
 # for longer lists, each candidate is looked up by binary search (log n cache misses, but
 # the candidates are sorted: numpy's search starts from the last one's place). Measured:
 # a lookup costs 3-6 scanned postings (22-78 ns against 6-28), not 32; at a million
 # articles scoring the sentences took 60 ms a question with 4, 126 ms with 32.
 SCAN_RATIO = 4
-# When even the rarest term of a question holds more than the budget (every word common:
-# each of a million generated articles' words is in 10% of them or more), the candidates
-# are the documents holding at least two of its this many rarest terms, not every one
-# holding the rarest: at a million articles 2,000 sentences, not 186,000.
+# When the rare terms pick too many candidates (even the rarest holds more than the
+# budget: each of a million generated articles' words is in 10% of them or more), the
+# candidates are the documents holding at least two of the question's this many rarest
+# terms, not every one holding the rarest: at a million articles 2,000 sentences, not
+# 186,000.
 PAIRED_TERMS = 3
 COUNT_RATIO = 8  # documents per posting read below which each document's terms are counted
 
@@ -319,19 +323,25 @@ class Postings:
         term_weights: dict[int, float],
         budget: int = CANDIDATE_POSTINGS,
         spans: np.ndarray | None = None,
+        most: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Documents matching the query's rarer terms, with their summed weighted BM25 scores.
 
         Rare terms pick the candidates (up to ``budget`` postings in all); common terms,
         whose posting lists grow with the archive, only add to candidates' scores. So a
         question costs about the same at 1,000 or 100,000 articles, and only documents
-        matching nothing but common words are passed over.
+        matching nothing but common words are passed over. When the rare terms pick more
+        than ``most`` candidates (``budget`` for None; so when even the rarest term holds
+        more than that), the candidates are those holding the most of the
+        ``PAIRED_TERMS`` rarest (``_held_by_most``): each candidate costs a look-up per
+        term, and at a million articles every word of a question is common.
 
         ``spans``: the ranges [start, stop) of document numbers the reader may see (their
         libraries' live documents; None: every live one). Only those parts of each posting
         list are read, and rarity is counted within them: the scores are those of an index
         of those documents alone (but for the average length, the whole index's).
         """
+        most = budget if most is None else most
         cuts = self.cut(spans)
         rows = {t: self.pieces(t, cuts=cuts) for t in term_weights}
         df = {t: sum(p.hi - p.lo for p in row) for t, row in rows.items()}
@@ -340,28 +350,25 @@ class Postings:
         present = sorted(weight, key=df.__getitem__)
         if not present:
             return np.empty(0, np.int32), np.empty(0, np.float32)
-        candidates = None
-        if df[present[0]] > budget and len(present) > 1:  # every term common
+        picking = _picking(present, df, budget)
+        picked = [(p, weight[t]) for t in picking for p in rows[t]]
+        candidates, inverse = _union(self._global_docs([p for p, _w in picked]))
+        adding = present[len(picking) :]
+        if len(candidates) > most and len(present) > 1:
             paired = present[:PAIRED_TERMS]
-            candidates = self._held_by_most([p for t in paired for p in rows[t]],
-                                            len(paired), budget)
-        if candidates is not None and len(candidates):
-            bounds = np.searchsorted(candidates, self.offsets)
-            norms = self.norms(candidates, bounds)
-            totals = np.zeros(len(candidates), np.float64)
-            adding = present
-        else:
-            picking = _picking(present, df, budget)
-            picked = [(p, weight[t]) for t in picking for p in rows[t]]
-            candidates, inverse = _union(self._global_docs([p for p, _w in picked]))
-            bounds = np.searchsorted(candidates, self.offsets)
-            norms = self.norms(candidates, bounds)  # each candidate's length read once
+            fewer = self._held_by_most([p for t in paired for p in rows[t]], len(paired), most)
+            if len(fewer):
+                candidates, picked, adding = fewer, [], present
+        bounds = np.searchsorted(candidates, self.offsets)
+        norms = self.norms(candidates, bounds)  # each candidate's length read once
+        if picked:
             tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
             scale = np.repeat(np.array([w for _p, w in picked], np.float32),
                               [p.hi - p.lo for p, _w in picked])
             totals = np.bincount(
                 inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
-            adding = present[len(picking) :]
+        else:
+            totals = np.zeros(len(candidates), np.float64)
         common = [(p, weight[t]) for t in adding for p in rows[t]]
         for number, segment in enumerate(self.segments):
             lo, hi = bounds[number], bounds[number + 1]
@@ -382,10 +389,10 @@ class Postings:
         """The documents of ``pieces``, numbered in the index, one piece after another."""
         return np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p in pieces])
 
-    def _held_by_most(self, pieces: list[Piece], terms: int, budget: int) -> np.ndarray:
+    def _held_by_most(self, pieces: list[Piece], terms: int, most: int) -> np.ndarray:
         """The documents, in increasing order, that hold at least two of the ``terms``
-        terms whose postings ``pieces`` are, or more: as many as brings them within
-        ``budget`` (all of them at most; the fewest that some documents hold)."""
+        terms whose postings ``pieces`` are, or more: as many as brings them down to
+        ``most`` (all of them at most; the most that some document holds)."""
         docs = self._global_docs(pieces)
         if self.n_docs <= COUNT_RATIO * len(docs):  # few documents: count each one's
             held = np.bincount(docs, minlength=self.n_docs)
@@ -400,7 +407,7 @@ class Postings:
             distinct = ordered[starts]
         at_least = np.cumsum(np.bincount(held, minlength=terms + 1)[::-1])[::-1]
         need = 2
-        while need < terms and at_least[need] > budget and at_least[need + 1]:
+        while need < terms and at_least[need] > most and at_least[need + 1]:
             need += 1
         return distinct[held >= need]
 
