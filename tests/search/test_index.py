@@ -26,9 +26,13 @@ def postings_of(counts: sparse.csr_matrix, bm25: Bm25 | None = None) -> Postings
     return Postings((segment,), bm25, avg, None)
 
 
-def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int):
+def brute_force(
+    counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int,
+    most: int | None = None,
+):
     """The documents and sums ``score`` should give, from a dense matrix of BM25 weights:
     tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) idf."""
+    most = budget if most is None else most
     k1, b = postings.bm25.k1, postings.bm25.b
     tf = counts.toarray().astype(np.float64)
     lengths = tf.sum(axis=1, keepdims=True)
@@ -36,22 +40,21 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
     idf = np.array([postings.idf(term) for term in range(counts.shape[1])])
     dense = tf * (k1 + 1) / (tf + norms) * idf
     present = sorted((t for t in weights if postings.df(t)), key=postings.df)
-    candidates = np.empty(0, np.int64)
-    if present and postings.df(present[0]) > budget and len(present) > 1:
-        paired = present[:postings_module.PAIRED_TERMS]  # every term common
+    picking, total = [], 0
+    for term in present:
+        if picking and total + postings.df(term) > budget:
+            break
+        picking.append(term)
+        total += postings.df(term)
+    candidates = np.flatnonzero(dense[:, picking].any(axis=1))
+    if len(candidates) > most and len(present) > 1:  # those holding most of the rarest
+        paired = present[:postings_module.PAIRED_TERMS]
         held = (dense[:, paired] > 0).sum(axis=1)
         need = 2
-        while need < len(paired) and (held >= need).sum() > budget and (held > need).any():
+        while need < len(paired) and (held >= need).sum() > most and (held > need).any():
             need += 1
-        candidates = np.flatnonzero(held >= need)
-    if not len(candidates):
-        picking, total = [], 0
-        for term in present:
-            if picking and total + postings.df(term) > budget:
-                break
-            picking.append(term)
-            total += postings.df(term)
-        candidates = np.flatnonzero(dense[:, picking].any(axis=1))
+        if (held >= need).any():
+            candidates = np.flatnonzero(held >= need)
     sums = sum(dense[candidates, t].astype(np.float64) * w for t, w in weights.items())
     return candidates, sums
 
@@ -74,8 +77,13 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
         n_terms = counts.shape[1]
         weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
         budget = int(rng.integers(1, counts.shape[0] + 2))
+        most = int(rng.integers(1, budget + 1))
         docs, sums = postings.score(weights, budget)
         want_docs, want_sums = brute_force(counts, postings, weights, budget)
+        np.testing.assert_array_equal(docs, want_docs)
+        np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
+        docs, sums = postings.score(weights, budget, most=most)
+        want_docs, want_sums = brute_force(counts, postings, weights, budget, most)
         np.testing.assert_array_equal(docs, want_docs)
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
 
