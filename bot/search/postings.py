@@ -111,6 +111,16 @@ def _picking(present: list[int], df: dict[int, int], budget: int) -> list[int]:
     return picking
 
 
+def _need(at_least: np.ndarray, terms: int, most: int) -> int:
+    """How many of ``terms`` terms a candidate must hold (two at least): the fewest
+    that brings the candidates down to ``most``, or the most that some document holds
+    (``at_least[n]``: how many documents hold n of them or more)."""
+    need = 2
+    while need < terms and at_least[need] > most and at_least[need + 1]:
+        need += 1
+    return need
+
+
 def _idf(n_docs: int, df: int) -> float:
     return float(np.log1p((n_docs - df + 0.5) / (df + 0.5)))
 
@@ -292,8 +302,11 @@ class Postings:
     def holds(self, term_id: int, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` (document numbers) contain term ``term_id``."""
         held = np.zeros(len(docs), bool)
-        for piece in self.pieces(term_id):
-            held |= locate(piece.docs + self.offsets[piece.segment], docs)[1]
+        for piece in self.pieces(term_id):  # each searched in place, numbered in its segment
+            local = docs - self.offsets[piece.segment]
+            inside = np.flatnonzero((local >= 0) & (local < self.segments[piece.segment].n_docs))
+            if len(inside):
+                held[inside[locate(piece.docs, local[inside])[1]]] = True
         return held
 
     def df(self, term_id: int, spans: np.ndarray | None = None) -> int:
@@ -393,12 +406,13 @@ class Postings:
         """The documents, in increasing order, that hold at least two of the ``terms``
         terms whose postings ``pieces`` are, or more: as many as brings them down to
         ``most`` (all of them at most; the most that some document holds)."""
-        docs = self._global_docs(pieces)
-        if self.n_docs <= COUNT_RATIO * len(docs):  # few documents: count each one's
-            held = np.bincount(docs, minlength=self.n_docs)
-            distinct = np.arange(self.n_docs, dtype=np.int32)
+        if self.n_docs <= COUNT_RATIO * sum(p.hi - p.lo for p in pieces):  # count each's
+            held = np.zeros(self.n_docs, np.uint8)
+            for piece in pieces:  # a piece holds a document once
+                held[self.offsets[piece.segment] :][piece.docs] += 1
+            distinct = None
         else:  # a merge of the sorted runs
-            ordered = np.sort(docs, kind="stable")
+            ordered = np.sort(self._global_docs(pieces), kind="stable")
             first = np.empty(len(ordered), bool)
             first[:1] = True
             np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
@@ -406,10 +420,8 @@ class Postings:
             held = np.diff(np.r_[starts, len(ordered)])  # how many of the terms each holds
             distinct = ordered[starts]
         at_least = np.cumsum(np.bincount(held, minlength=terms + 1)[::-1])[::-1]
-        need = 2
-        while need < terms and at_least[need] > most and at_least[need + 1]:
-            need += 1
-        return distinct[held >= need]
+        chosen = np.flatnonzero(held >= _need(at_least, terms, most))
+        return chosen.astype(np.int32) if distinct is None else distinct[chosen]
 
     def score_within(
         self, term_weights: dict[int, float], docs: np.ndarray, spans: np.ndarray | None = None

@@ -67,9 +67,11 @@ def random_counts(rng: np.random.Generator) -> sparse.csr_matrix:
     return counts
 
 
+@pytest.mark.parametrize("count_ratio", [0, 10**9], ids=["merged", "counted"])
 @pytest.mark.parametrize("scan_ratio", [0, 32, 10**9], ids=["search", "mixed", "scan"])
-def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
+def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio, count_ratio):
     monkeypatch.setattr(postings_module, "SCAN_RATIO", scan_ratio)
+    monkeypatch.setattr(postings_module, "COUNT_RATIO", count_ratio)  # _held_by_most's ways
     rng = np.random.default_rng(3)
     for _ in range(20):
         counts = random_counts(rng)
