@@ -365,13 +365,18 @@ class Postings:
             return np.empty(0, np.int32), np.empty(0, np.float32)
         picking = _picking(present, df, budget)
         picked = [(p, weight[t]) for t in picking for p in rows[t]]
-        candidates, inverse = _union(self._global_docs([p for p, _w in picked]))
+        union = None  # the picked documents, and where each posting's is among them
+        if len(present) > 1 and sum(df[t] for t in picking) > most:  # perhaps too many
+            if len(picking) > 1:  # one term's documents are as many as its postings
+                union = _union(self._global_docs([p for p, _w in picked]))
+            if union is None or len(union[0]) > most:
+                paired = present[:PAIRED_TERMS]
+                fewer = self._held_by_most([p for t in paired for p in rows[t]],
+                                           len(paired), most)
+                if len(fewer):
+                    union, picked, picking = (fewer, None), [], []
+        candidates, inverse = union or _union(self._global_docs([p for p, _w in picked]))
         adding = present[len(picking) :]
-        if len(candidates) > most and len(present) > 1:
-            paired = present[:PAIRED_TERMS]
-            fewer = self._held_by_most([p for t in paired for p in rows[t]], len(paired), most)
-            if len(fewer):
-                candidates, picked, adding = fewer, [], present
         bounds = np.searchsorted(candidates, self.offsets)
         norms = self.norms(candidates, bounds)  # each candidate's length read once
         if picked:
