@@ -24,7 +24,7 @@ from scipy import sparse
 CANDIDATE_POSTINGS = 80_000  # postings read in full per question; the rest are looked up
 ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
 # Articles scored in full per question, at most: past that, those holding the most of the
-# question's rarest terms (``Postings.score``). Never fewer than an archive of 20,000 holds.
+# question's rarest terms (``Postings.score``): never in an archive of 20,000 or fewer.
 ARTICLE_CANDIDATES = 20_000
 # A common term's postings are scanned once when at most this many times the candidates;
 # for longer lists, each candidate is looked up by binary search (log n cache misses, but
