@@ -114,6 +114,12 @@ def main() -> None:
                   f"{statistics.median(ms):>8.1f} {percentile(ms, 0.9):>8.1f} "
                   f"{percentile(ms, 0.99):>8.1f} {statistics.fmean(ms):>8.1f} {cites:>6.3f}")
     print("cites: share of questions answered citing the article the question's sentence is from")
+    first = [cited for _took, cited in passes["first"][0]]
+    for code, answers in zip(codes[1:], passes["first"][1:], strict=True):
+        other = [cited for _took, cited in answers]
+        print(f"{codes[0].name} against {code.name}, same questions: cited by it alone "
+              f"{sum(a and not b for a, b in zip(first, other, strict=True))}, by {code.name} "
+              f"alone {sum(b and not a for a, b in zip(first, other, strict=True))}")
 
 
 if __name__ == "__main__":

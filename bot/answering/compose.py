@@ -19,7 +19,7 @@ from bot.answering.weights import CONFIDENCE
 from bot.models import Answer, Article, Citation, Excerpt, RelatedArticle
 from bot.search.analysis import WORD_RE, stem, terms, words
 from bot.search.index import Index
-from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS
+from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS, ARTICLE_CANDIDATES
 
 MAX_EXCERPTS = 3
 MAX_PER_ARTICLE = 2
@@ -244,7 +244,8 @@ def closest_articles(
     for term_id in sorted(titled, key=index.article_postings.df)[:RELATED_TITLE_TERMS]:
         weights[term_id] = weights.get(term_id, 0.0) + TITLE_TERM_WEIGHT * titled[term_id]
     docs, scores = index.article_postings.score(
-        weights, ARTICLE_CANDIDATE_POSTINGS, None if query.view is None else query.view.spans
+        weights, ARTICLE_CANDIDATE_POSTINGS, None if query.view is None else query.view.spans,
+        ARTICLE_CANDIDATES,
     )
     if not len(scores):
         return ()

@@ -18,7 +18,7 @@ from bot.answering.features import Candidate
 from bot.answering.query import Query
 from bot.search.index import Index
 from bot.search.libraries import View
-from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS, locate
+from bot.search.postings import ARTICLE_CANDIDATE_POSTINGS, ARTICLE_CANDIDATES, locate
 
 CANDIDATES = 300  # BM25 candidates ordered by the cheap signals
 RERANK = 40  # of those, how many go on to the learned re-ranker
@@ -74,7 +74,8 @@ def _within_best_articles(
 
 
 def _article_matches(query: Query, index: Index, spans: np.ndarray | None) -> Matches:
-    return index.article_postings.score(query.term_weights, ARTICLE_CANDIDATE_POSTINGS, spans)
+    return index.article_postings.score(
+        query.term_weights, ARTICLE_CANDIDATE_POSTINGS, spans, ARTICLE_CANDIDATES)
 
 
 def _sentences_of(index: Index, articles: np.ndarray) -> np.ndarray:

@@ -23,12 +23,22 @@ from scipy import sparse
 
 CANDIDATE_POSTINGS = 80_000  # postings read in full per question; the rest are looked up
 ARTICLE_CANDIDATE_POSTINGS = 50_000  # the same for whole articles
+# Articles scored in full per question, at most: past that, those holding the most of the
+# question's rarest terms (``Postings.score``): never in an archive of 20,000 or fewer.
+ARTICLE_CANDIDATES = 20_000
 # A common term's postings are scanned once when at most this many times the candidates;
 # for longer lists, each candidate is looked up by binary search (log n cache misses, but
 # the candidates are sorted: numpy's search starts from the last one's place). Measured:
 # a lookup costs 3-6 scanned postings (22-78 ns against 6-28), not 32; at a million
 # articles scoring the sentences took 60 ms a question with 4, 126 ms with 32.
 SCAN_RATIO = 4
+# When the rare terms pick too many candidates (even the rarest holds more than the
+# budget: each of a million generated articles' words is in 10% of them or more), the
+# candidates are the documents holding at least two of the question's this many rarest
+# terms, not every one holding the rarest: at a million articles 2,000 sentences, not
+# 186,000.
+PAIRED_TERMS = 3
+COUNT_RATIO = 8  # documents per posting read below which each document's terms are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +96,29 @@ def _union(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(runs), np.intp)
     inverse[order] = np.cumsum(first) - 1
     return ordered[first], inverse
+
+
+def _picking(present: list[int], df: dict[int, int], budget: int) -> list[int]:
+    """The rarest of the ``present`` terms (rarest first) whose postings, together, fit
+    within ``budget``; the rarest one whatever its postings."""
+    picking: list[int] = []
+    total = 0
+    for term in present:
+        if picking and total + df[term] > budget:
+            break
+        picking.append(term)
+        total += df[term]
+    return picking
+
+
+def _need(at_least: np.ndarray, terms: int, most: int) -> int:
+    """How many of ``terms`` terms a candidate must hold (two at least): the fewest
+    that brings the candidates down to ``most``, or the most that some document holds
+    (``at_least[n]``: how many documents hold n of them or more)."""
+    need = 2
+    while need < terms and at_least[need] > most and at_least[need + 1]:
+        need += 1
+    return need
 
 
 def _idf(n_docs: int, df: int) -> float:
@@ -269,8 +302,11 @@ class Postings:
     def holds(self, term_id: int, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` (document numbers) contain term ``term_id``."""
         held = np.zeros(len(docs), bool)
-        for piece in self.pieces(term_id):
-            held |= locate(piece.docs + self.offsets[piece.segment], docs)[1]
+        for piece in self.pieces(term_id):  # each searched in place, numbered in its segment
+            local = docs - self.offsets[piece.segment]
+            inside = np.flatnonzero((local >= 0) & (local < self.segments[piece.segment].n_docs))
+            if len(inside):
+                held[inside[locate(piece.docs, local[inside])[1]]] = True
         return held
 
     def df(self, term_id: int, spans: np.ndarray | None = None) -> int:
@@ -300,44 +336,58 @@ class Postings:
         term_weights: dict[int, float],
         budget: int = CANDIDATE_POSTINGS,
         spans: np.ndarray | None = None,
+        most: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Documents matching the query's rarer terms, with their summed weighted BM25 scores.
 
         Rare terms pick the candidates (up to ``budget`` postings in all); common terms,
         whose posting lists grow with the archive, only add to candidates' scores. So a
         question costs about the same at 1,000 or 100,000 articles, and only documents
-        matching nothing but common words are passed over.
+        matching nothing but common words are passed over. When the rare terms pick more
+        than ``most`` candidates (``budget`` for None; so when even the rarest term holds
+        more than that), the candidates are those holding the most of the
+        ``PAIRED_TERMS`` rarest (``_held_by_most``): each candidate costs a look-up per
+        term, and at a million articles every word of a question is common.
 
         ``spans``: the ranges [start, stop) of document numbers the reader may see (their
         libraries' live documents; None: every live one). Only those parts of each posting
         list are read, and rarity is counted within them: the scores are those of an index
         of those documents alone (but for the average length, the whole index's).
         """
+        most = budget if most is None else most
         cuts = self.cut(spans)
         rows = {t: self.pieces(t, cuts=cuts) for t in term_weights}
         df = {t: sum(p.hi - p.lo for p in row) for t, row in rows.items()}
         seen = self.seen(spans)
         weight = {t: w * _idf(seen, df[t]) for t, w in term_weights.items() if df[t]}
         present = sorted(weight, key=df.__getitem__)
-        picking: list[int] = []
-        total = 0
-        for term in present:
-            if picking and total + df[term] > budget:
-                break
-            picking.append(term)
-            total += df[term]
-        if not picking:
+        if not present:
             return np.empty(0, np.int32), np.empty(0, np.float32)
+        picking = _picking(present, df, budget)
         picked = [(p, weight[t]) for t in picking for p in rows[t]]
-        docs = np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p, _w in picked])
-        candidates, inverse = _union(docs)
+        union = None  # the picked documents, and where each posting's is among them
+        if len(present) > 1 and sum(df[t] for t in picking) > most:  # perhaps too many
+            if len(picking) > 1:  # one term's documents are as many as its postings
+                union = _union(self._global_docs([p for p, _w in picked]))
+            if union is None or len(union[0]) > most:
+                paired = present[:PAIRED_TERMS]
+                fewer = self._held_by_most([p for t in paired for p in rows[t]],
+                                           len(paired), most)
+                if len(fewer):
+                    union, picked, picking = (fewer, None), [], []
+        candidates, inverse = union or _union(self._global_docs([p for p, _w in picked]))
+        adding = present[len(picking) :]
         bounds = np.searchsorted(candidates, self.offsets)
         norms = self.norms(candidates, bounds)  # each candidate's length read once
-        tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
-        scale = np.repeat(np.array([w for _p, w in picked], np.float32),
-                          [p.hi - p.lo for p, _w in picked])
-        totals = np.bincount(inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
-        common = [(p, weight[t]) for t in present[len(picking) :] for p in rows[t]]
+        if picked:
+            tf = np.concatenate([self.segments[p.segment].tf[p.lo : p.hi] for p, _w in picked])
+            scale = np.repeat(np.array([w for _p, w in picked], np.float32),
+                              [p.hi - p.lo for p, _w in picked])
+            totals = np.bincount(
+                inverse, weights=tf_weights(tf, norms[inverse], self.bm25) * scale)
+        else:
+            totals = np.zeros(len(candidates), np.float64)
+        common = [(p, weight[t]) for t in adding for p in rows[t]]
         for number, segment in enumerate(self.segments):
             lo, hi = bounds[number], bounds[number + 1]
             pieces = [(p, w) for p, w in common if p.segment == number]
@@ -352,6 +402,31 @@ class Postings:
             finally:
                 slots[local] = -1
         return candidates.astype(np.int32), totals.astype(np.float32)
+
+    def _global_docs(self, pieces: list[Piece]) -> np.ndarray:
+        """The documents of ``pieces``, numbered in the index, one piece after another."""
+        return np.concatenate([p.docs + np.int32(self.offsets[p.segment]) for p in pieces])
+
+    def _held_by_most(self, pieces: list[Piece], terms: int, most: int) -> np.ndarray:
+        """The documents, in increasing order, that hold at least two of the ``terms``
+        terms whose postings ``pieces`` are, or more: as many as brings them down to
+        ``most`` (all of them at most; the most that some document holds)."""
+        if self.n_docs <= COUNT_RATIO * sum(p.hi - p.lo for p in pieces):  # count each's
+            held = np.zeros(self.n_docs, np.uint8)
+            for piece in pieces:  # a piece holds a document once
+                held[self.offsets[piece.segment] :][piece.docs] += 1
+            distinct = None
+        else:  # a merge of the sorted runs
+            ordered = np.sort(self._global_docs(pieces), kind="stable")
+            first = np.empty(len(ordered), bool)
+            first[:1] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            held = np.diff(np.r_[starts, len(ordered)])  # how many of the terms each holds
+            distinct = ordered[starts]
+        at_least = np.cumsum(np.bincount(held, minlength=terms + 1)[::-1])[::-1]
+        chosen = np.flatnonzero(held >= _need(at_least, terms, most))
+        return chosen.astype(np.int32) if distinct is None else distinct[chosen]
 
     def score_within(
         self, term_weights: dict[int, float], docs: np.ndarray, spans: np.ndarray | None = None

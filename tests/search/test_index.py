@@ -26,9 +26,13 @@ def postings_of(counts: sparse.csr_matrix, bm25: Bm25 | None = None) -> Postings
     return Postings((segment,), bm25, avg, None)
 
 
-def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int):
+def brute_force(
+    counts: sparse.csr_matrix, postings: Postings, weights: dict, budget: int,
+    most: int | None = None,
+):
     """The documents and sums ``score`` should give, from a dense matrix of BM25 weights:
     tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)) idf."""
+    most = budget if most is None else most
     k1, b = postings.bm25.k1, postings.bm25.b
     tf = counts.toarray().astype(np.float64)
     lengths = tf.sum(axis=1, keepdims=True)
@@ -43,6 +47,14 @@ def brute_force(counts: sparse.csr_matrix, postings: Postings, weights: dict, bu
         picking.append(term)
         total += postings.df(term)
     candidates = np.flatnonzero(dense[:, picking].any(axis=1))
+    if len(candidates) > most and len(present) > 1:  # those holding most of the rarest
+        paired = present[:postings_module.PAIRED_TERMS]
+        held = (dense[:, paired] > 0).sum(axis=1)
+        need = 2
+        while need < len(paired) and (held >= need).sum() > most and (held > need).any():
+            need += 1
+        if (held >= need).any():
+            candidates = np.flatnonzero(held >= need)
     sums = sum(dense[candidates, t].astype(np.float64) * w for t, w in weights.items())
     return candidates, sums
 
@@ -55,9 +67,11 @@ def random_counts(rng: np.random.Generator) -> sparse.csr_matrix:
     return counts
 
 
+@pytest.mark.parametrize("count_ratio", [0, 10**9], ids=["merged", "counted"])
 @pytest.mark.parametrize("scan_ratio", [0, 32, 10**9], ids=["search", "mixed", "scan"])
-def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
+def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio, count_ratio):
     monkeypatch.setattr(postings_module, "SCAN_RATIO", scan_ratio)
+    monkeypatch.setattr(postings_module, "COUNT_RATIO", count_ratio)  # _held_by_most's ways
     rng = np.random.default_rng(3)
     for _ in range(20):
         counts = random_counts(rng)
@@ -65,8 +79,13 @@ def test_scan_and_binary_search_give_the_same_scores(monkeypatch, scan_ratio):
         n_terms = counts.shape[1]
         weights = {int(t): float(rng.uniform(0.5, 2)) for t in rng.integers(0, n_terms, 4)}
         budget = int(rng.integers(1, counts.shape[0] + 2))
+        most = int(rng.integers(1, budget + 1))
         docs, sums = postings.score(weights, budget)
         want_docs, want_sums = brute_force(counts, postings, weights, budget)
+        np.testing.assert_array_equal(docs, want_docs)
+        np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
+        docs, sums = postings.score(weights, budget, most=most)
+        want_docs, want_sums = brute_force(counts, postings, weights, budget, most)
         np.testing.assert_array_equal(docs, want_docs)
         np.testing.assert_allclose(sums, want_sums, rtol=1e-5)
 
@@ -180,6 +199,25 @@ def test_each_librarys_new_articles_are_numbered_together(tmp_path):
     index = build_index(articles)
     assert index.libraries.visible("A").spans.tolist() == [[0, 24]]
     assert index.libraries.visible("B").spans.tolist() == [[0, 12], [24, 36]]
+
+
+def test_when_every_term_is_common_candidates_hold_most_of_the_rarest_three():
+    # Terms 0-2 are the rarest: document 0 holds the three, 1-3 two of them, 4-11 one
+    # only; term 3, held by every document, is the most common.
+    holders = {0: [0, 1, 2, 6, 7], 1: [0, 1, 3, 4, 8, 9], 2: [0, 2, 3, 5, 10, 11]}
+    rows, cols = zip(*((d, t) for t, docs in holders.items() for d in docs), strict=True)
+    counts = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(12, 4))
+    counts = counts + sparse.csr_matrix(np.c_[np.zeros((12, 3)), np.ones(12)])
+    postings = postings_of(counts)
+    weights = {0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0}
+    docs, sums = postings.score(weights, budget=3)  # the rarest term alone holds 5
+    assert docs.tolist() == [0]  # four hold two of them, more than 3: the one holding all
+    docs, sums = postings.score(weights, budget=4)
+    assert docs.tolist() == [0, 1, 2, 3]
+    full = dict(zip(*postings.score(weights, budget=10**9), strict=True))
+    np.testing.assert_allclose(sums, [full[d] for d in range(4)], rtol=1e-6)
+    docs, _ = postings.score(weights, budget=5)  # within the budget: as before
+    assert docs.tolist() == [0, 1, 2, 6, 7]
 
 
 def test_scoring_within_known_documents_gives_their_full_scores():
