@@ -29,7 +29,7 @@ from bot.ingest.normalize import content_fingerprint
 from bot.models import Article
 from bot.storage import changelog, key_columns
 from bot.storage.atomic import StorageError, file_signature
-from bot.storage.dedupe import Key, Keys
+from bot.storage.dedupe import Key, Keys, same_story
 from bot.storage.documents import (
     ARTICLES,
     LIBRARY,
@@ -106,15 +106,11 @@ class Appender:
         return not any(self._may_hold((a.library, a.id), a.fingerprint) for a in articles)
 
     def _may_hold(self, key: Key, fingerprint: str) -> bool:
-        library, article_id = key
+        """Whether the store may hold ``key`` or its story (the tail's stories are the
+        store's own path's to judge: ``Keys.same_story_stored`` holds them exactly)."""
         columns = self.columns
-        if self.keys.doc_id(key) is not None:
-            return True
-        if columns.holds_key(key) or columns.holds_fingerprint(library, fingerprint):
-            return True
-        return library is not None and (
-            columns.holds_key((None, article_id)) or columns.holds_fingerprint(None, fingerprint)
-        )
+        return (self.keys.doc_id(key) is not None or columns.holds_key(key)
+                or same_story(key, fingerprint, columns.holds_key, columns.holds_fingerprint))
 
     def append(self, docs: dict[str, dict[str, Any]]) -> None:
         """Write the new documents (with their texts) to the log in one record."""

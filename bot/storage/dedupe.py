@@ -12,6 +12,20 @@ from bot.models import Library
 Key = tuple[Library, str]  # (library, article id): the same URL in two libraries is two copies
 
 
+def same_story(
+    key: Key, fingerprint: str, stored: Callable[[Key], bool],
+    story_stored: Callable[[tuple[Library, str]], bool],
+) -> bool:
+    """The dedupe rule: whether this content is already in the key's library, or (for a
+    server's article) in the shared library under any URL, or this URL is shared
+    already; ``stored`` tells a held (library, id), ``story_stored`` a held (library,
+    fingerprint)."""
+    library, article_id = key
+    if story_stored((library, fingerprint)):
+        return True
+    return library is not None and (stored((None, article_id)) or story_stored((None, fingerprint)))
+
+
 class Keys:
     def __init__(
         self,
@@ -76,15 +90,8 @@ class Keys:
         return self._ids().keys(), self._fingerprinted()[0].keys(), self._last_doc_id
 
     def same_story_stored(self, key: Key, fingerprint: str) -> bool:
-        """Whether this content is already in the key's library, or (for a server's
-        article) in the shared library under any URL, or this URL is shared already."""
-        library, article_id = key
-        by_fingerprint = self._fingerprinted()[0]
-        if (library, fingerprint) in by_fingerprint:
-            return True
-        return library is not None and (
-            (None, article_id) in self._ids() or (None, fingerprint) in by_fingerprint
-        )
+        return same_story(key, fingerprint, self._ids().__contains__,
+                          self._fingerprinted()[0].__contains__)
 
     def of_library(self, library: Library) -> Iterator[int]:
         """Document ids of ``library``'s own articles."""

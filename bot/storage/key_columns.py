@@ -62,8 +62,9 @@ class Columns:
     def holds_key(self, key: Key) -> bool:
         return _holds(self.keys, key_hash(key))
 
-    def holds_fingerprint(self, library: Library, fingerprint: str) -> bool:
-        return _holds(self.fingerprints, key_hash((library, fingerprint)))
+    def holds_fingerprint(self, story: tuple[Library, str]) -> bool:
+        """Whether (library, fingerprint) may be stored."""
+        return _holds(self.fingerprints, key_hash(story))
 
 
 def key_hash(pair: tuple[Library, str]) -> int:
