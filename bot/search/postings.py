@@ -84,15 +84,21 @@ def _slots(n_docs: int) -> np.ndarray:
     return slots
 
 
+def _firsts(ordered: np.ndarray) -> np.ndarray:
+    """Where in the sorted ``ordered`` each distinct value first appears."""
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first
+
+
 def _union(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct documents of ``runs`` (sorted runs one after another), and where each
     of ``runs`` sits in them: ``np.unique``'s, but a merge of the runs (a stable sort finds
     them), not a sort from scratch: 2-4 times as fast for the candidates' postings."""
     order = np.argsort(runs, kind="stable")
     ordered = runs[order]
-    first = np.empty(len(runs), bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    first = _firsts(ordered)
     inverse = np.empty(len(runs), np.intp)
     inverse[order] = np.cumsum(first) - 1
     return ordered[first], inverse
@@ -418,10 +424,7 @@ class Postings:
             distinct = None
         else:  # a merge of the sorted runs
             ordered = np.sort(self._global_docs(pieces), kind="stable")
-            first = np.empty(len(ordered), bool)
-            first[:1] = True
-            np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-            starts = np.flatnonzero(first)
+            starts = np.flatnonzero(_firsts(ordered))
             held = np.diff(np.r_[starts, len(ordered)])  # how many of the terms each holds
             distinct = ordered[starts]
         at_least = np.cumsum(np.bincount(held, minlength=terms + 1)[::-1])[::-1]
