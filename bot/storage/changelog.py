@@ -179,9 +179,8 @@ def position(path: Path, base: str, end: int) -> Position | None:
         first = _next(file, 0)
         if first is None or first[0].get("base") != base or not first[1] <= end:
             return None
-        if os.fstat(file.fileno()).st_size < end:
-            return None
-        return Position(os.fstat(file.fileno()).st_ino, end)
+        status = os.fstat(file.fileno())
+        return None if status.st_size < end else Position(status.st_ino, end)
 
 
 def _next(file: BinaryIO, at: int) -> tuple[dict, int] | None:

@@ -107,14 +107,12 @@ class ArticleStore:
             self._keys = self._tail.keys
             return
         self._keys_stale = True
-        with paused_gc(freeze=True):  # the documents read live as long as the store
-            self._load()
+        self._load(freeze=True)
 
     def _read_whole(self) -> None:
         if self._tail is not None:
             self._tail = None
-            with paused_gc(freeze=True):
-                self._load()
+            self._load(freeze=True)
 
     # -- reading -------------------------------------------------------------------------
     @_synchronised
@@ -209,10 +207,11 @@ class ArticleStore:
         """The articles table as TinyDB holds it (most texts left in the snapshot)."""
         return self._storage.read().get(ARTICLES, {})
 
-    def _load(self) -> None:
+    def _load(self, freeze: bool = False) -> None:
         """Read the file as it is now: from the snapshot if it copies this very file, else
-        by parsing it (then snapshot it, so the next start need not)."""
-        with paused_gc():
+        by parsing it (then snapshot it, so the next start need not). ``freeze``: the
+        documents read live as long as the store (``paused_gc``)."""
+        with paused_gc(freeze):
             self._load_paused()
 
     def _load_paused(self) -> None:
