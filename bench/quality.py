@@ -33,6 +33,7 @@ import Stemmer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.evidence import ANSWERABLE_KINDS, KINDS, Archive  # noqa: E402
 from bot.answering.weights import MIN_CONFIDENCE  # noqa: E402
 from bot.cli.json_output import answer_to_json  # noqa: E402
 from bot.engine import Engine  # noqa: E402
@@ -190,6 +191,20 @@ def report(rows: list[Row], questions: list[dict], answerable: list[bool]) -> No
         print(f"right at 3 for {r.name} that newsbot now abstains on: {mean(hidden):.3f}")
 
 
+def report_kinds(rows: list[Row], questions: list[dict], kinds: list[str]) -> None:
+    """Abstention and right answers by where the answer is (``bench/evidence.py``)."""
+    print("where the answer is: questions; for each method abstains / right at 3")
+    print(f"{'kind':<12} {'n':>4}" + "".join(f" {r.name:>16}" for r in rows))
+    for kind in KINDS:
+        chosen = [i for i, k in enumerate(kinds) if k == kind]
+        cells = "".join(
+            f" {sum(not r.answered[i] for i in chosen) / max(1, len(chosen)):7.3f} / "
+            f"{sum(r.hit3[i] for i in chosen):4d}"
+            for r in rows
+        )
+        print(f"{kind:<12} {len(chosen):4d}{cells}")
+
+
 def dev_set(eval_dir: Path) -> tuple[Path, list[dict]]:
     dev = eval_dir / "rtqa-dev"
     if not dev.is_dir():
@@ -224,13 +239,15 @@ def main() -> None:
     dev, questions = dev_set(args.eval)
     with tempfile.TemporaryDirectory() as tmp:
         engine = load_dev(dev, Path(tmp), args.min_confidence)
-        corpus = norm(" ".join(a.text for a in engine.store.articles()))
-        answerable = [any(norm(a) in corpus for a in q["answers"]) for q in questions]
+        archive = Archive(list(engine.store.articles()), norm)
+        kinds = [archive.kind(q["question"], q["answers"]) for q in questions]
+        answerable = [k in ANSWERABLE_KINDS for k in kinds]
         answers_path = Path(tmp) / "answers.jsonl"
         rows = [run_engine(engine, questions, answers_path), run_bm25s(engine, questions)]
         if args.baseline:
             rows.append(run_revision(args.baseline, dev, questions, Path(tmp)))
         report(rows, questions, answerable)
+        report_kinds(rows, questions, kinds)
         official = subprocess.run(
             [
                 sys.executable,
