@@ -10,7 +10,8 @@ run through its own ``newsbot ask --json`` on the same database. Scores them wit
 own score.py definition and prints hit@1, hit@3, the mean number of excerpts shown per
 answered question, the share of questions whose first excerpt's marked answer holds a
 correct answer string, the answerable fraction, abstention on answerable vs unanswerable
-questions, latency, and the even/odd week split that shows whether tuned weights generalise.
+questions and by where the answer is (``bench/evidence.py``), latency, and the even/odd
+week split that shows whether tuned weights generalise.
 """
 
 from __future__ import annotations
