@@ -55,13 +55,13 @@ WEIGHTS_FILE = ROOT / "bot" / "answering" / "weights.py"
 class Question:
     """One question's candidates: features, whether each is right, where each sits
     (its sentence, its window's first and last sentence, its article), its story and
-    its sentence's text."""
+    its excerpt's sentences."""
 
     x: np.ndarray
     right: np.ndarray
     windows: np.ndarray
     stories: np.ndarray
-    sentences: list[str]
+    sentences: list[list[str]]
     coverage: np.ndarray  # per candidate: how much of the question its story holds
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
@@ -83,7 +83,7 @@ def collect(engine, questions: list[dict]) -> list[Question]:
             np.array([(c.sentence, c.first, c.last, c.article) for c in candidates], int)
             .reshape(-1, 4),
             np.array([index.article_story[c.article] for c in candidates], int),
-            [index.sentence_text(c.sentence) for c in candidates],
+            [[index.sentence_text(n) for n in range(c.first, c.last + 1)] for c in candidates],
             story_coverage(query, index, np.array([c.article for c in candidates], int)),
             len(query.unknown_names),
             any(a in corpus for a in answers),

@@ -84,7 +84,7 @@ def _chosen(
     chosen = pick(
         hits,
         lambda article: int(index.article_story[article]),
-        lambda hit: index.sentence_text(hit.sentence),
+        lambda hit: [index.sentence_text(n) for n in range(hit.first, hit.last + 1)],
         shown_rule(query, index, hits),
     )
     if query.newest:  # "the latest on ...": the newest of the reports about it first
@@ -108,15 +108,16 @@ def answer_confidence(query: Query, best: Hit, coverage: float, unknown: float) 
 def pick(
     hits: Sequence[Hit],
     story: Callable[[int], int],
-    sentence: Callable[[Hit], str],
+    sentences: Callable[[Hit], Sequence[str]],
     shown: Callable[[Hit], bool] = lambda hit: True,
 ) -> list[Hit]:
     """Up to three excerpts: the best two stories, in order of their best score, each
     quoted at the passage its ``passage`` score prefers, then a second passage of the best
     story's article (never overlapping), then the next stories. A syndicated copy of a
-    cited story (same ``story``, another article) is not quoted again, nor a passage whose
-    matched ``sentence`` is word for word one already quoted (an updated version of a
-    report under another URL: none of its passages then). Only when fewer stories match
+    cited story (same ``story``, another article) is not quoted again, nor a passage one of
+    whose ``sentences`` (its excerpt's) is word for word one already quoted (an updated
+    version of a report under another URL: none of its passages then, even where the
+    update reworded the sentence it would be quoted at). Only when fewer stories match
     do further passages of cited articles fill in. After the first excerpt, only hits
     that ``shown`` accepts are quoted (a story ranked as its best hit; the best story's
     second passage is about the question's subject): no padding with stories that are not
@@ -131,9 +132,11 @@ def pick(
     chosen: list[Hit] = []
     versions: set[int] = set()  # stories whose quote repeats one already quoted
 
+    def said(hit: Hit) -> set[tuple[str, ...]]:
+        return {tuple(words(text)) for text in sentences(hit)}
+
     def repeats(hit: Hit) -> bool:
-        quoted_words = words(sentence(hit))
-        return any(quoted_words == words(sentence(c)) for c in chosen)
+        return any(said(hit) & said(c) for c in chosen)
 
     def fills_in(hit: Hit, lead: bool = False) -> bool:
         """Whether ``hit`` may be quoted as a further passage of a cited article (of the

@@ -21,6 +21,7 @@ import numpy as np
 
 from bot.answering.places import asked_places, new_places
 from bot.answering.query import NOT_SENTENCE_INITIAL, NUMBER, Query
+from bot.answering.spans import asked_kind, counted, counts, kind_spans
 from bot.search.analysis import stem, words
 from bot.search.index import Index
 
@@ -32,6 +33,7 @@ VOTES_BEST_CAP = 5  # stories agreeing on the excerpt's best-supported word
 VOTES_PER_WORD_CAP = 3  # stories counted per word towards the total
 VOTES_TOTAL_CAP = 10  # of the total, scaled to 0..1
 SPAN_CAP = 20.0  # words spanned per question word; also a sentence with none of them
+NAME_KINDS = frozenset({"person", "name", "place", "object"})  # of ``spans.asked_kind``
 PRONOUNS = frozenset("he she it they his her its their this that these those we i".split())
 
 
@@ -55,6 +57,10 @@ class Features(NamedTuple):
     starts_pronoun: bool
     log_span: float
     new_place_asked: bool
+    number_of_kind: bool  # a span of the kind asked (``spans``), by kind: a number,
+    name_of_kind: bool  # a person, organisation, place, name or object,
+    date_of_kind: bool  # a date
+    counts_asked: bool  # a number of what a "how many" question counts ("1,200 jobs")
 
 
 NAMES = Features._fields
@@ -83,17 +89,19 @@ class _Sentence:
     numbers: frozenset[str]  # new to the question
     names: frozenset[str]
     places: frozenset[str]  # of the kind asked for ("which country"), new to the question
+    of_kind: bool  # holds a span of the kind asked, new to the question (``spans``)
+    counts: bool  # gives a number of what the question counts
 
 
 def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.ndarray:
     """One row of ``Features`` per candidate, in the candidates' order (best
     first-stage score first: the first ``VOTERS`` vote)."""
     seen: dict[int, _Sentence] = {}
-    asked_place = asked_places(query.text)
+    asked = _Asked(asked_places(query.text), asked_kind(query.text), counted(query.text))
 
     def sentence(number: int) -> _Sentence:
         if number not in seen:
-            seen[number] = _describe(query, index.sentence_text(number), asked_place)
+            seen[number] = _describe(query, index.sentence_text(number), asked)
         return seen[number]
 
     windows = [[sentence(n) for n in range(c.first, c.last + 1)] for c in candidates]
@@ -133,6 +141,10 @@ def matrix(query: Query, index: Index, candidates: Sequence[Candidate]) -> np.nd
             starts_pronoun=own.first_word in PRONOUNS,
             log_span=math.log(_span(query, own.stems)),
             new_place_asked=any(s.places for s in window),
+            number_of_kind=asked.kind == "number" and any(s.of_kind for s in window),
+            name_of_kind=asked.kind in NAME_KINDS and any(s.of_kind for s in window),
+            date_of_kind=asked.kind == "date" and any(s.of_kind for s in window),
+            counts_asked=any(s.counts for s in window),
         ))
     return np.asarray(rows, np.float64).reshape(len(rows), len(NAMES))
 
@@ -145,16 +157,26 @@ def coverage(query: Query, present: set[str]) -> float:
     return sum(v for term, v in query.importance.items() if term in present) / total
 
 
-def _describe(query: Query, text: str, asked_place: re.Pattern[str] | None) -> _Sentence:
-    """A sentence's stems, and the numbers, names and asked-for places in it that the
-    question does not already hold: an answer is new information."""
+class _Asked(NamedTuple):
+    """What the question asks for, found once per question."""
+
+    place: re.Pattern[str] | None  # "which country": the places of that kind
+    kind: str | None  # ``spans.asked_kind``
+    counted: frozenset[str]  # ``spans.counted``
+
+
+def _describe(query: Query, text: str, asked: _Asked) -> _Sentence:
+    """A sentence's stems, and the numbers, names, asked-for places and spans of the kind
+    asked in it that the question does not already hold: an answer is new information."""
     found = words(text)
     return _Sentence(
         [stem(w) for w in found],
         found[0] if found else "",
         frozenset({m.lower() for m in NUMBER_RE.findall(text)} - query.asked_words),
         frozenset({m.lower() for m in NAME_RE.findall(text)} - query.asked_words),
-        new_places(asked_place, text, query.text) if asked_place else frozenset(),
+        new_places(asked.place, text, query.text) if asked.place else frozenset(),
+        asked.kind is not None and bool(kind_spans(asked.kind, text, query.text)),
+        counts(text, asked.counted),
     )
 
 

@@ -79,6 +79,9 @@ COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:(?!(?:is|was|are|were|did|does|
 TOWN_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[\w.'’-]+\s+){0,2}?(?:city|cities|town|county|"
                            r"region|province|territory|island|capital|village|state)\b")
 LOCATIVE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?$", re.IGNORECASE)
+WORD = re.compile(r"[\w'’-]+")
+COUNT_GAP = 3  # words after a number that may name what it counts
+COUNT_REACH = 40  # characters after a number in which to look for them
 UNIT = re.compile(r"\s+([A-Za-z]+)")  # a word after a number: "600 years", "24 hours"
 TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|month|year|decade|centur)",
                        re.IGNORECASE)
@@ -120,14 +123,10 @@ def answer_span(
     no such candidate."""
     if kind is None:
         return None
-    asked = _bare(question)
     restated = _restated(question)
     if kind in ("number", "date"):  # "two", "Monday": agreeing by chance, not by fact
         others = ()
-    candidates = [
-        span for span in _candidates(kind, text, question, restated)
-        if not _bare(text[span[0]:span[1]]) <= asked
-    ]
+    candidates = kind_spans(kind, text, question)
     if not candidates:
         return None
 
@@ -156,6 +155,33 @@ def answer_span(
 
     return min(
         candidates, key=lambda span: (restates(span), unplaced(span), distance(span), span[0])
+    )
+
+
+def kind_spans(kind: str, text: str, question: str) -> list[Span]:
+    """The spans of ``text`` of the ``kind`` asked that are not made only of the question's
+    words: the answers the excerpt could give."""
+    asked = _bare(question)
+    return [
+        span for span in _candidates(kind, text, question, _restated(question))
+        if not _bare(text[span[0]:span[1]]) <= asked
+    ]
+
+
+def counted(question: str) -> frozenset[str]:
+    """The stems of what a "how many" question counts ("jobs" in "how many jobs is it
+    cutting"), empty for other questions."""
+    found = COUNTED.search(question.lower())
+    return frozenset(_stems(found[1])) if found else frozenset()
+
+
+def counts(text: str, things: frozenset[str]) -> bool:
+    """Whether ``text`` gives a number of the ``things`` counted: a number followed, within
+    ``COUNT_GAP`` words, by one of them ("1,200 more jobs")."""
+    return bool(things) and any(
+        things & {stem(word.lower()) for word in
+                  WORD.findall(text, number.end(), number.end() + COUNT_REACH)[:COUNT_GAP]}
+        for number in NUMBER_SPAN.finditer(text)
     )
 
 

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.answering.spans import MAX_ANSWER_WORDS, answer_span, asked_kind
+from bot.answering.spans import (
+    MAX_ANSWER_WORDS,
+    answer_span,
+    asked_kind,
+    counted,
+    counts,
+    kind_spans,
+)
 from bot.search.analysis import WORD_RE, stem, terms
 from tests.support import SAMPLES, engine_at
 
@@ -215,3 +222,26 @@ def test_a_question_about_an_event_the_archive_never_mentions_abstains(tmp_path)
     assert not engine.ask("Who won the 1998 World Cup?").answered
     assert engine.ask("Who won the Continental Cup final?").answered  # "won" alone is not it
     assert engine.ask("Who won the final?").answered
+
+
+@pytest.mark.parametrize(("question", "text", "found"), [
+    ("How many jobs is Brightloop cutting?", "Brightloop will cut 1,800 jobs in May.", True),
+    ("How many jobs is Brightloop cutting?", "Brightloop is cutting jobs, it said.", False),
+    ("Who leads the Orvane council?", "Mariela Costa leads the Orvane council.", True),
+    ("Who leads the Orvane council?", "The Orvane council met on a rainy evening.", False),
+    ("When did the museum reopen?", "The museum reopened on March 4.", True),
+])
+def test_the_spans_of_the_kind_asked_are_the_ones_new_to_the_question(question, text, found):
+    assert bool(kind_spans(asked_kind(question), text, question)) is found
+
+
+def test_a_count_of_what_the_question_counts():
+    things = counted("How many more jobs is Brightloop cutting this year?")
+    assert things == {"job"}
+    assert counts("Brightloop said it would cut 1,800 more jobs by June.", things)
+    assert counts("It cuts twelve hundred jobs.", things)
+    assert not counts("Brightloop cut 1,800 of its staff and promised new jobs later.",
+                      things)  # the number counts staff: "jobs" is four words on
+    assert not counts("Brightloop cut jobs in 2024.", things)  # no number before "jobs"
+    assert counted("Who is cutting jobs?") == frozenset()
+    assert not counts("Brightloop cut 1,800 jobs.", frozenset())

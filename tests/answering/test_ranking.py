@@ -218,9 +218,9 @@ def test_places_asked_for_by_kind():
         "West Virginia"}
 
 
-def _texts(hit: Hit) -> str:
+def _texts(hit: Hit) -> list[str]:
     """A distinct text for every passage."""
-    return hashlib.sha1(f"{hit.article}/{hit.sentence}".encode()).hexdigest()
+    return [hashlib.sha1(f"{hit.article}/{hit.sentence}".encode()).hexdigest()]
 
 
 def test_pick_cites_each_story_once_and_quotes_the_best_story_again_before_a_third():
@@ -263,7 +263,7 @@ def test_pick_never_quotes_the_same_sentence_twice_from_two_versions_of_a_report
             "- the board said", 2: "The dam opened on Monday, the board said.",
             3: "Council met.", 4: "Rain fell."}
     hits = [Hit(1, 0, 2, article, 9.0 - article, 1.0) for article in range(5)]
-    chosen = pick(hits, story, lambda hit: text[hit.article])
+    chosen = pick(hits, story, lambda hit: [text[hit.article]])
     assert [h.article for h in chosen] == [0, 2, 3]  # another day is another fact
 
 
@@ -287,5 +287,32 @@ def test_pick_fills_no_place_with_another_passage_of_a_repeated_report():
     text = {(0, 1): "The dam opened on Tuesday.", (1, 1): "The dam opened on Tuesday.",
             (1, 9): "It opened after ten years of delay."}
     hits = [Hit(1, 0, 2, 0, 9.0, 2.0), Hit(1, 0, 2, 1, 8.0, 2.0), Hit(9, 8, 10, 1, 7.0, 1.0)]
-    chosen = pick(hits, story, lambda hit: text[(hit.article, hit.sentence)])
+    chosen = pick(hits, story, lambda hit: [text[(hit.article, hit.sentence)]])
     assert [h.article for h in chosen] == [0]
+
+
+def test_candidates_holding_the_kind_asked_and_a_count_of_what_is_counted(tmp_path):
+    engine = loaded(tmp_path, [
+        record("herald-cuts", "2024-05-01",
+               "Brightloop is cutting jobs at its Pellham plant, the union said.\n\n"
+               "Workers at the Pellham plant gathered outside on a grey morning.\n\n"
+               "Brightloop will cut 1,800 jobs at the Pellham plant by June."),
+        record("times-cuts", "2024-05-01",
+               "Brightloop cut 1,800 of its Pellham staff and promised new jobs later."),
+    ])
+    index = engine.index()
+    query = analyse("How many jobs is Brightloop cutting at the Pellham plant?", index,
+                    Corrector(index))
+    candidates = first_stage(query, index)
+    rows = features.matrix(query, index, candidates)
+    column = {name: rows[:, i] for i, name in enumerate(features.NAMES)}
+    windows = [index.sentence_text(c.first, c.last) for c in candidates]
+    with_number = [i for i, text in enumerate(windows) if "1,800" in text]
+    without = [i for i, text in enumerate(windows) if "1,800" not in text]
+    assert with_number and without
+    assert all(column["number_of_kind"][i] == 1 for i in with_number)
+    assert all(column["number_of_kind"][i] == 0 for i in without)
+    assert all(column["name_of_kind"] == 0) and all(column["date_of_kind"] == 0)
+    counting = {i for i in with_number if "1,800 jobs" in windows[i]}
+    assert counting and all(column["counts_asked"][i] == 1 for i in counting)
+    assert all(column["counts_asked"][i] == 0 for i in set(range(len(windows))) - counting)
