@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.answering.places import asked_places, new_places
 from bot.answering.query import NOT_SENTENCE_INITIAL, NUMBER, Query
-from bot.answering.spans import asked_kind, counted, counts, kind_spans
+from bot.answering.spans import asked_kind, counted, counts, holds_kind
 from bot.search.analysis import stem, words
 from bot.search.index import Index
 
@@ -175,7 +175,7 @@ def _describe(query: Query, text: str, asked: _Asked) -> _Sentence:
         frozenset({m.lower() for m in NUMBER_RE.findall(text)} - query.asked_words),
         frozenset({m.lower() for m in NAME_RE.findall(text)} - query.asked_words),
         new_places(asked.place, text, query.text) if asked.place else frozenset(),
-        asked.kind is not None and bool(kind_spans(asked.kind, text, query.text)),
+        asked.kind is not None and holds_kind(asked.kind, text, query.text),
         counts(text, asked.counted),
     )
 

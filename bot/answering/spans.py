@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from itertools import chain
 
 from bot.answering.places import ANY_PLACE, asked_places
 from bot.answering.query import NUMBER_QUESTION
@@ -161,11 +163,20 @@ def answer_span(
 def kind_spans(kind: str, text: str, question: str) -> list[Span]:
     """The spans of ``text`` of the ``kind`` asked that are not made only of the question's
     words: the answers the excerpt could give."""
+    return list(_new_spans(kind, text, question))
+
+
+def holds_kind(kind: str, text: str, question: str) -> bool:
+    """Whether ``text`` holds one of ``kind_spans`` (found without looking for the rest)."""
+    return any(_new_spans(kind, text, question))
+
+
+def _new_spans(kind: str, text: str, question: str) -> Iterator[Span]:
     asked = _bare(question)
-    return [
+    return (
         span for span in _candidates(kind, text, question, _restated(question))
         if not _bare(text[span[0]:span[1]]) <= asked
-    ]
+    )
 
 
 def counted(question: str) -> frozenset[str]:
@@ -207,26 +218,34 @@ def object_anchor(question: str) -> str | None:
     return None
 
 
-def _bare(text: str) -> set[str]:
+# Cached: the excerpts of one question are described with the same question and many of
+# the same words (the re-ranker looks for the kind asked in each candidate's sentences).
+@lru_cache(maxsize=4096)
+def _bare(text: str) -> frozenset[str]:
     """Words without case, dots or possessives ("U.S." and "US", "Ford's" and "Ford")."""
     plain = re.sub(r"['’]s\b", "", text.lower()).replace(".", "")
-    return set(words(plain))
+    return frozenset(words(plain))
 
 
-def _restated(question: str) -> set[str]:
+@lru_cache(maxsize=256)
+def _restated(question: str) -> frozenset[str]:
     """The question's content words an answer would not repeat: all but the stopwords and
     the words naming the kind asked ("city" in "which city": "Salt Lake City" is fine)."""
     asked_for = ASKED_FOR.search(question.lower())
-    category = _stems(asked_for[1]) if asked_for else set()
+    category = _stems(asked_for[1]) if asked_for else frozenset()
     return _stems(question) - category
 
 
-def _stems(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
     """The stems of the content words ("Airlines" and "airline")."""
-    return {stem(word) for word in _bare(text) if not is_stopword(word)}
+    return frozenset(stem(word) for word in _bare(text) if not is_stopword(word))
 
 
-def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list[Span]:
+def _candidates(
+    kind: str, text: str, question: str, restated: frozenset[str]
+) -> Iterable[Span]:
+    """The spans of ``kind`` in ``text``, names found only as far as they are asked for."""
     if kind == "object":
         return _objects(text, question, restated)
     if kind == "number":
@@ -237,11 +256,11 @@ def _candidates(kind: str, text: str, question: str, restated: set[str]) -> list
         places = [m.span() for m in listed.finditer(text)]
         if places:
             return places
-    names = [
+    names = (
         part for m in NAME_SPAN.finditer(text) for part in _name_parts(text, m, restated)
-    ]
-    titles = [m.span(1) for m in QUOTED.finditer(text)] if kind == "name" else []
-    return names + titles
+    )
+    titles = (m.span(1) for m in QUOTED.finditer(text)) if kind == "name" else ()
+    return chain(names, titles)
 
 
 def _numbers(text: str, question: str) -> list[Span]:
@@ -269,7 +288,7 @@ def _numbers(text: str, question: str) -> list[Span]:
     return spans
 
 
-def _objects(text: str, question: str, restated: set[str]) -> list[Span]:
+def _objects(text: str, question: str, restated: frozenset[str]) -> list[Span]:
     """The phrases following the question's anchor word in ``text``, each up to
     punctuation, a word the question restates, or ``MAX_ANSWER_WORDS`` words."""
     anchor = object_anchor(question)
@@ -301,7 +320,7 @@ def _objects(text: str, question: str, restated: set[str]) -> list[Span]:
     return spans
 
 
-def _name_parts(text: str, name: re.Match[str], restated: set[str]) -> list[Span]:
+def _name_parts(text: str, name: re.Match[str], restated: frozenset[str]) -> list[Span]:
     """A capitalised phrase split where it restates the question ("Former Starbucks CEO
     Howard Schultz" for "the former CEO of which company" holds "Starbucks" and "Howard
     Schultz") or names a day or month, each part without common words at its ends."""
