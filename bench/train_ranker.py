@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,6 +42,7 @@ from bot.answering.query import Corrector, analyse  # noqa: E402
 from bot.answering.rank import Hit  # noqa: E402
 from bot.answering.relevance import shown_probability, story_coverage  # noqa: E402
 from bot.answering.retrieve import first_stage  # noqa: E402
+from bot.answering.spans import asked_kind  # noqa: E402
 
 L2 = 100.0  # ridge strength: a few hundred questions per half, keep the weights modest
 PAIRS_PER_QUESTION = 20  # each question's pairs weigh this much together
@@ -65,6 +66,7 @@ class Question:
     coverage: np.ndarray  # per candidate: how much of the question its story holds
     unknown_names: int
     answerable: bool  # one of its answers appears somewhere in the corpus
+    asks_kind: bool  # ``spans.asked_kind`` names a kind: ranked by ``Model.stories``
 
 
 def collect(engine, questions: list[dict]) -> list[Question]:
@@ -87,6 +89,7 @@ def collect(engine, questions: list[dict]) -> list[Question]:
             story_coverage(query, index, np.array([c.article for c in candidates], int)),
             len(query.unknown_names),
             any(a in corpus for a in answers),
+            asked_kind(query.text) is not None,
         ))
     return out
 
@@ -125,10 +128,29 @@ def fit(questions: list[Question], same_story: bool = False) -> np.ndarray:
 class Model(NamedTuple):
     stories: np.ndarray  # weights that order the stories
     passages: np.ndarray  # weights that choose a story's passage
+    kindless_stories: np.ndarray  # the same for questions asking no kind of span,
+    kindless_passages: np.ndarray  # fitted without ``features.KIND_NAMES`` (zero there)
+
+    def vectors(self, q: Question) -> tuple[np.ndarray, np.ndarray]:
+        """The story and passage weights that rank ``q``'s candidates."""
+        if q.asks_kind:
+            return self.stories, self.passages
+        return self.kindless_stories, self.kindless_passages
 
 
 def fit_model(questions: list[Question]) -> Model:
-    return Model(fit(questions), fit(questions, same_story=True))
+    """Both weight sets fitted on all ``questions``; the kindless one without the kind
+    features (columns dropped, their weights zero)."""
+    keep = np.array([name not in features.KIND_NAMES for name in features.NAMES])
+    kindless = [replace(q, x=q.x[:, keep]) for q in questions]
+
+    def widened(w: np.ndarray) -> np.ndarray:
+        full = np.zeros(len(keep))
+        full[keep] = w
+        return full
+
+    return Model(fit(questions), fit(questions, same_story=True),
+                 widened(fit(kindless)), widened(fit(kindless, same_story=True)))
 
 
 class Shown(NamedTuple):
@@ -141,7 +163,8 @@ class Shown(NamedTuple):
 def picked(q: Question, model: Model | None, shown: Shown | None) -> list[tuple[Hit, int]]:
     """The excerpts ``compose.pick`` would cite, each with its candidate's row in ``q``;
     ``model`` None keeps the first stage's order, ``shown`` None quotes every story."""
-    scores, passages = np.zeros((2, len(q.x))) if model is None else (q.x @ np.c_[model]).T
+    scores, passages = (np.zeros((2, len(q.x))) if model is None
+                        else (q.x @ np.c_[model.vectors(q)]).T)
     order = np.argsort(-scores, kind="stable").tolist()
     hits = [Hit(*q.windows[i].tolist(), float(scores[i]), float(passages[i])) for i in order]
     story = dict(zip(q.windows[:, 3].tolist(), q.stories.tolist(), strict=True))
@@ -169,7 +192,7 @@ def outcomes(questions: list[Question], model: Model | None, shown: Shown | None
             continue
         chosen = picked(q, model, shown)
         right = q.right[[row for _hit, row in chosen]]
-        scores = q.x @ model.stories if model is not None else np.zeros(len(q.x))
+        scores = q.x @ model.vectors(q)[0] if model is not None else np.zeros(len(q.x))
         best = int(np.argmax(scores))
         rows.append((chosen[0][0].score, right[0], right.any(), len(chosen), q.coverage[best]))
     return np.array(rows, float)
@@ -270,6 +293,10 @@ def write(model: Model, fit: dict[str, float], threshold: float, shown: Shown) -
     def entries(pairs) -> str:
         return "".join(f'    "{name}": {value:.6f},\n' for name, value in pairs)
 
+    def kindless(weights: np.ndarray) -> str:
+        return entries((name, value) for name, value in zip(features.NAMES, weights, strict=True)
+                       if name not in features.KIND_NAMES)
+
     WEIGHTS_FILE.write_text(
         '"""The learned re-ranker\'s weights (one per feature of ``features.NAMES``), the\n'
         "weights that choose which passage of a story to quote (``PASSAGE_WEIGHTS``), the\n"
@@ -279,6 +306,8 @@ def write(model: Model, fit: dict[str, float], threshold: float, shown: Shown) -
         'rtqa-dev only (the odd weeks are for reporting).\n"""\n\n'
         f"WEIGHTS = {{\n{entries(zip(features.NAMES, model.stories, strict=True))}}}\n"
         f"PASSAGE_WEIGHTS = {{\n{entries(zip(features.NAMES, model.passages, strict=True))}}}\n"
+        f"KINDLESS_WEIGHTS = {{\n{kindless(model.kindless_stories)}}}\n"
+        f"KINDLESS_PASSAGE_WEIGHTS = {{\n{kindless(model.kindless_passages)}}}\n"
         f"CONFIDENCE = {{\n{entries(fit.items())}}}\n"
         f"SHOWN = {{\n{entries(shown.fit.items())}}}\n"
         f"SHOW_THRESHOLD = {shown.threshold}\n"
@@ -323,7 +352,7 @@ def main() -> None:
     calibration = calibrate(halves["even"], model)
     threshold = choose_threshold(halves["even"], model, calibration)
     print(f"{'weights fitted on even weeks':<28} {'stories':>8} {'passages':>9}")
-    for name, story_weight, passage_weight in zip(features.NAMES, *model, strict=True):
+    for name, story_weight, passage_weight in zip(features.NAMES, *model[:2], strict=True):
         print(f"  {name:<26} {story_weight:+8.4f} {passage_weight:+9.4f}")
     if args.write:
         write(model, calibration, threshold, shown)

@@ -64,6 +64,9 @@ class Features(NamedTuple):
 
 
 NAMES = Features._fields
+# Zero for a question asking for no kind of span (``spans.asked_kind`` None): such questions
+# are ranked by weights fitted without them (``weights.KINDLESS_WEIGHTS``).
+KIND_NAMES = ("number_of_kind", "name_of_kind", "date_of_kind", "counts_asked")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,27 @@ import numpy as np
 from bot.answering import features
 from bot.answering.query import Query
 from bot.answering.retrieve import RERANK, first_stage
-from bot.answering.weights import PASSAGE_WEIGHTS, WEIGHTS
+from bot.answering.spans import asked_kind
+from bot.answering.weights import (
+    KINDLESS_PASSAGE_WEIGHTS,
+    KINDLESS_WEIGHTS,
+    PASSAGE_WEIGHTS,
+    WEIGHTS,
+)
 from bot.search.index import Index
 
-_WEIGHT_VECTOR = np.array([WEIGHTS[name] for name in features.NAMES])
-_PASSAGE_VECTOR = np.array([PASSAGE_WEIGHTS[name] for name in features.NAMES])
+
+def _vector(weights: dict[str, float]) -> np.ndarray:
+    return np.array([weights.get(name, 0.0) for name in features.NAMES])
+
+
+# A question asking for a kind of span (a number, a name, a date) is ranked by weights
+# fitted with the features saying whether an excerpt holds one; a question asking for none
+# by weights fitted without them (with them, the other weights shift to serve the former).
+_VECTORS = {
+    True: (_vector(WEIGHTS), _vector(PASSAGE_WEIGHTS)),
+    False: (_vector(KINDLESS_WEIGHTS), _vector(KINDLESS_PASSAGE_WEIGHTS)),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +59,8 @@ def rank(query: Query, index: Index, limit: int = RERANK) -> list[Hit]:
     if not candidates:
         return []
     described = features.matrix(query, index, candidates)
-    scores, passages = described @ _WEIGHT_VECTOR, described @ _PASSAGE_VECTOR
+    stories, passage = _VECTORS[asked_kind(query.text) is not None]
+    scores, passages = described @ stories, described @ passage
     hits = [
         Hit(c.sentence, c.first, c.last, c.article, score, passage)
         for c, score, passage in zip(candidates, scores.tolist(), passages.tolist(), strict=True)

@@ -30,6 +30,9 @@ AMOUNT_QUESTION = re.compile(
 CALLED = re.compile(
     r"\bwhat (?:is|was|are|were|will) .*\b(?:called|named)\b|\bwhat is the name of\b"
 )
+# "What about X?" asks for news of X, whatever X says ("the man who ...", "Friday, when ..."):
+# no span answers it.
+TOPIC_QUESTION = re.compile(r"^\W*(?:and\s+|so\s+)?(?:what|how)\s+about\b")
 PERSON_QUESTION = re.compile(r"\b(?:who|whom|whose)\b")
 NAME_QUESTION = re.compile(r"\bwhich\b|\bwhat (?!(?:is|was|are|were|did|does|do|will|has|have|"
                            r"had|can|could|would|should|might|may|happened|caused|made|about)\b)\w+")
@@ -99,6 +102,8 @@ def asked_kind(question: str) -> str | None:
     """What kind of span answers the question: "number", "date", "person", "place",
     "name", or None (a "what is..." or "why" question has no single-span answer)."""
     lowered = question.lower()
+    if TOPIC_QUESTION.search(lowered):
+        return None
     if DATE_QUESTION.search(lowered):
         return "date"
     if NUMBER_QUESTION.search(lowered) or AMOUNT_QUESTION.search(lowered):

@@ -53,16 +53,54 @@ PASSAGE_WEIGHTS = {
     "date_of_kind": 0.965673,
     "counts_asked": 3.339795,
 }
+KINDLESS_WEIGHTS = {
+    "log_bm25": 0.011289,
+    "bm25_share": 1.005129,
+    "article_support": 2.728750,
+    "log_days_outside": -0.164081,
+    "in_date_window": 0.536728,
+    "votes_best": -0.062123,
+    "votes_total": 1.446155,
+    "coverage_window": 1.709059,
+    "coverage_sentence": -0.887737,
+    "new_numbers_asked": 0.619155,
+    "new_names_asked": 0.150306,
+    "new_of_asked_type": -0.066672,
+    "log_position": -0.190634,
+    "is_question": 0.000000,
+    "starts_pronoun": -0.537990,
+    "log_span": 0.011440,
+    "new_place_asked": 3.137707,
+}
+KINDLESS_PASSAGE_WEIGHTS = {
+    "log_bm25": 0.142143,
+    "bm25_share": 0.879099,
+    "article_support": 0.000023,
+    "log_days_outside": 0.000000,
+    "in_date_window": 0.000000,
+    "votes_best": 0.003364,
+    "votes_total": 1.540912,
+    "coverage_window": 2.589971,
+    "coverage_sentence": -1.324585,
+    "new_numbers_asked": 0.593584,
+    "new_names_asked": 0.012224,
+    "new_of_asked_type": 0.126391,
+    "log_position": -0.259491,
+    "is_question": 0.000000,
+    "starts_pronoun": -0.540014,
+    "log_span": 0.058870,
+    "new_place_asked": 3.539605,
+}
 CONFIDENCE = {
-    "best_score": 0.548841,
-    "unknown_names": -16.618357,
-    "best_coverage": 1.907631,
-    "bias": -5.056570,
+    "best_score": 0.549564,
+    "unknown_names": -16.617174,
+    "best_coverage": 1.885215,
+    "bias": -5.047902,
 }
 SHOWN = {
-    "score_gap": -0.227470,
-    "coverage": 3.116490,
-    "bias": -3.991983,
+    "score_gap": -0.235483,
+    "coverage": 3.236843,
+    "bias": -4.078200,
 }
 SHOW_THRESHOLD = 0.035
-MIN_CONFIDENCE = 0.05
+MIN_CONFIDENCE = 0.054
