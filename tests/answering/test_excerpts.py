@@ -112,6 +112,8 @@ def test_latest_puts_the_newest_matching_report_first(tmp_path):
     ("How long did the strike last?", "number"),
     ("Why did the council vote no?", None),
     ("What about the Orvane museum?", None),  # news of it, not a name
+    ("What about the workers who fell from the bridge on Tuesday?", None),  # not "who"
+    ("And what about Friday, when the museum reopens?", None),  # nor "when"
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     assert asked_kind(question) == kind
