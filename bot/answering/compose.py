@@ -75,8 +75,9 @@ def _chosen(
     hits = rank(query, index) if ranked is None else ranked
     if not hits:
         return [], 0.0, hits
-    coverage = float(story_coverage(query, index, np.array([hits[0].article]))[0])
-    confidence = answer_confidence(query, hits[0], coverage, unknown_share(query, index))
+    best = max(hits, key=lambda hit: hit.plain)
+    coverage = float(story_coverage(query, index, np.array([best.article]))[0])
+    confidence = answer_confidence(query, best, coverage, unknown_share(query, index))
     if confidence < min_confidence:
         return [], confidence, hits
     if preferred:
@@ -93,13 +94,14 @@ def _chosen(
 
 
 def answer_confidence(query: Query, best: Hit, coverage: float, unknown: float) -> float:
-    """How likely the excerpts hold the answer, from the best hit's score, the names or
-    numbers asked about that no article contains and how much of the question the best
-    hit's story holds (``coverage``; calibrated on news questions); 0 when most of the
+    """How likely the excerpts hold the answer, from the best hit's score without the kind
+    features (``Hit.plain``), the names or numbers asked about that no article contains and
+    how much of the question the best hit's story holds (``coverage``; calibrated on news
+    questions, for the excerpts the full weights choose); 0 when most of the
     question's content words are words no article contains (``unknown``, a share)."""
     if unknown > MAX_UNKNOWN_SHARE:
         return 0.0
-    z = (CONFIDENCE["best_score"] * best.score
+    z = (CONFIDENCE["best_score"] * best.plain
          + CONFIDENCE["unknown_names"] * len(query.unknown_names)
          + CONFIDENCE["best_coverage"] * coverage + CONFIDENCE["bias"])
     return 0.5 * (1 + math.tanh(z / 2))  # the logistic function, without overflow

@@ -35,12 +35,15 @@ _VECTORS = {
     True: (_vector(WEIGHTS), _vector(PASSAGE_WEIGHTS)),
     False: (_vector(KINDLESS_WEIGHTS), _vector(KINDLESS_PASSAGE_WEIGHTS)),
 }
+_PLAIN = _vector(KINDLESS_WEIGHTS)
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
     """A ranked excerpt: sentences ``first``..``last`` (inclusive) around ``sentence``;
-    ``score`` ranks it among all hits, ``passage`` among the hits of its own story."""
+    ``score`` ranks it among all hits, ``passage`` among the hits of its own story;
+    ``plain`` is its score by the weights without the kind features (the confidence's
+    input: with them, every excerpt holding a number looks surer of a "how many")."""
 
     sentence: int
     first: int
@@ -48,6 +51,7 @@ class Hit:
     article: int
     score: float
     passage: float
+    plain: float
 
     def text(self, index: Index) -> str:
         return index.sentence_text(self.first, self.last)
@@ -60,10 +64,12 @@ def rank(query: Query, index: Index, limit: int = RERANK) -> list[Hit]:
         return []
     described = features.matrix(query, index, candidates)
     stories, passage = _VECTORS[asked_kind(query.text) is not None]
-    scores, passages = described @ stories, described @ passage
+    scores, passages, plain = described @ stories, described @ passage, described @ _PLAIN
     hits = [
-        Hit(c.sentence, c.first, c.last, c.article, score, passage)
-        for c, score, passage in zip(candidates, scores.tolist(), passages.tolist(), strict=True)
+        Hit(c.sentence, c.first, c.last, c.article, *values)
+        for c, *values in zip(
+            candidates, scores.tolist(), passages.tolist(), plain.tolist(), strict=True
+        )
     ]
     hits.sort(key=lambda h: -h.score)
     return hits

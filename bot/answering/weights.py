@@ -92,10 +92,10 @@ KINDLESS_PASSAGE_WEIGHTS = {
     "new_place_asked": 3.539605,
 }
 CONFIDENCE = {
-    "best_score": 0.549564,
-    "unknown_names": -16.617174,
-    "best_coverage": 1.885215,
-    "bias": -5.047902,
+    "best_score": 0.635509,
+    "unknown_names": -16.581839,
+    "best_coverage": 1.939615,
+    "bias": -5.160410,
 }
 SHOWN = {
     "score_gap": -0.235483,
@@ -103,4 +103,4 @@ SHOWN = {
     "bias": -4.078200,
 }
 SHOW_THRESHOLD = 0.035
-MIN_CONFIDENCE = 0.054
+MIN_CONFIDENCE = 0.058

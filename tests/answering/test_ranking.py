@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.answering import features
 from bot.answering.compose import answer_confidence, pick
@@ -225,9 +228,10 @@ def _texts(hit: Hit) -> list[str]:
 
 def test_pick_cites_each_story_once_and_quotes_the_best_story_again_before_a_third():
     story = {0: 7, 1: 8, 2: 7, 3: 9}.__getitem__  # article 2 is a syndicated copy of 0
-    hits = [Hit(1, 0, 2, 0, 9.0, 9.0), Hit(11, 10, 12, 2, 8.5, 8.5), Hit(2, 1, 3, 0, 8.0, 8.0),
-            Hit(21, 20, 22, 0, 7.0, 7.0), Hit(31, 30, 32, 0, 6.0, 6.0),
-            Hit(5, 4, 6, 1, 1.0, 1.0), Hit(41, 40, 42, 3, 0.5, 0.5)]
+    hits = [Hit(1, 0, 2, 0, 9.0, 9.0, 9.0), Hit(11, 10, 12, 2, 8.5, 8.5, 8.5),
+            Hit(2, 1, 3, 0, 8.0, 8.0, 8.0), Hit(21, 20, 22, 0, 7.0, 7.0, 7.0),
+            Hit(31, 30, 32, 0, 6.0, 6.0, 6.0), Hit(5, 4, 6, 1, 1.0, 1.0, 1.0),
+            Hit(41, 40, 42, 3, 0.5, 0.5, 0.5)]
     # Story 7 at article 0, story 8, then article 0's best passage not overlapping its
     # first (sentence 2's window does): the copy (article 2) and story 9 are not quoted.
     chosen = pick(hits, story, _texts)
@@ -239,7 +243,8 @@ def test_pick_cites_each_story_once_and_quotes_the_best_story_again_before_a_thi
 
 def test_the_best_storys_second_passage_is_quoted_when_the_other_stories_are_not_shown():
     story = {0: 0, 1: 1}.__getitem__
-    hits = [Hit(1, 0, 2, 0, 9.0, 9.0), Hit(5, 4, 6, 1, 8.0, 8.0), Hit(21, 20, 22, 0, 1.0, 1.0)]
+    hits = [Hit(1, 0, 2, 0, 9.0, 9.0, 9.0), Hit(5, 4, 6, 1, 8.0, 8.0, 8.0),
+            Hit(21, 20, 22, 0, 1.0, 1.0, 1.0)]
     chosen = pick(hits, story, _texts, shown=lambda hit: hit.article != 1)
     assert [(h.article, h.sentence) for h in chosen] == [(0, 1), (0, 21)]
     # The rule does not hold the lead story back, but it does hold back other stories.
@@ -248,8 +253,9 @@ def test_the_best_storys_second_passage_is_quoted_when_the_other_stories_are_not
 
 def test_pick_orders_stories_by_score_and_quotes_the_passage_the_passage_model_prefers():
     story = {0: 0, 1: 1, 2: 2}.__getitem__
-    hits = [Hit(1, 0, 2, 0, 9.0, 1.0), Hit(3, 2, 4, 1, 8.0, 5.0), Hit(20, 19, 21, 0, 7.0, 4.0),
-            Hit(40, 39, 41, 2, 6.0, 6.0), Hit(30, 29, 31, 1, 5.0, 2.0)]
+    hits = [Hit(1, 0, 2, 0, 9.0, 1.0, 9.0), Hit(3, 2, 4, 1, 8.0, 5.0, 8.0),
+            Hit(20, 19, 21, 0, 7.0, 4.0, 7.0), Hit(40, 39, 41, 2, 6.0, 6.0, 6.0),
+            Hit(30, 29, 31, 1, 5.0, 2.0, 5.0)]
     chosen = pick(hits, story, _texts)
     # Article 0 leads (score 9) but is quoted at sentence 20, which answers better (4 > 1);
     # its other passage (sentence 1) comes before story 2, as scored as it is ranked.
@@ -262,7 +268,7 @@ def test_pick_never_quotes_the_same_sentence_twice_from_two_versions_of_a_report
     text = {0: "The dam opened on Tuesday, the board said.", 1: "The dam opened on tuesday "
             "- the board said", 2: "The dam opened on Monday, the board said.",
             3: "Council met.", 4: "Rain fell."}
-    hits = [Hit(1, 0, 2, article, 9.0 - article, 1.0) for article in range(5)]
+    hits = [Hit(1, 0, 2, article, 9.0 - article, 1.0, 9.0 - article) for article in range(5)]
     chosen = pick(hits, story, lambda hit: [text[hit.article]])
     assert [h.article for h in chosen] == [0, 2, 3]  # another day is another fact
 
@@ -286,13 +292,14 @@ def test_pick_fills_no_place_with_another_passage_of_a_repeated_report():
     story = {0: 0, 1: 1}.__getitem__  # 1 is an update of 0, under another URL
     text = {(0, 1): "The dam opened on Tuesday.", (1, 1): "The dam opened on Tuesday.",
             (1, 9): "It opened after ten years of delay."}
-    hits = [Hit(1, 0, 2, 0, 9.0, 2.0), Hit(1, 0, 2, 1, 8.0, 2.0), Hit(9, 8, 10, 1, 7.0, 1.0)]
+    hits = [Hit(1, 0, 2, 0, 9.0, 2.0, 9.0), Hit(1, 0, 2, 1, 8.0, 2.0, 8.0),
+            Hit(9, 8, 10, 1, 7.0, 1.0, 7.0)]
     chosen = pick(hits, story, lambda hit: [text[(hit.article, hit.sentence)]])
     assert [h.article for h in chosen] == [0]
 
 
-def test_candidates_holding_the_kind_asked_and_a_count_of_what_is_counted(tmp_path):
-    engine = loaded(tmp_path, [
+def brightloop(tmp_path):
+    return loaded(tmp_path, [
         record("herald-cuts", "2024-05-01",
                "Brightloop is cutting jobs at its Pellham plant, the union said.\n\n"
                "Workers at the Pellham plant gathered outside on a grey morning.\n\n"
@@ -300,7 +307,10 @@ def test_candidates_holding_the_kind_asked_and_a_count_of_what_is_counted(tmp_pa
         record("times-cuts", "2024-05-01",
                "Brightloop cut 1,800 of its Pellham staff and promised new jobs later."),
     ])
-    index = engine.index()
+
+
+def test_candidates_holding_the_kind_asked_and_a_count_of_what_is_counted(tmp_path):
+    index = brightloop(tmp_path).index()
     query = analyse("How many jobs is Brightloop cutting at the Pellham plant?", index,
                     Corrector(index))
     candidates = first_stage(query, index)
@@ -316,3 +326,22 @@ def test_candidates_holding_the_kind_asked_and_a_count_of_what_is_counted(tmp_pa
     counting = {i for i in with_number if "1,800 jobs" in windows[i]}
     assert counting and all(column["counts_asked"][i] == 1 for i in counting)
     assert all(column["counts_asked"][i] == 0 for i in set(range(len(windows))) - counting)
+
+
+def test_only_a_question_asking_a_kind_is_ranked_by_it_and_the_confidence_never_is(tmp_path):
+    index = brightloop(tmp_path).index()
+    corrector = Corrector(index)
+    how_many = analyse("How many jobs is Brightloop cutting at the Pellham plant?", index,
+                       corrector)
+    hits = rank(how_many, index)
+    assert "1,800 jobs" in hits[0].text(index)
+    counting = [hit for hit in hits if "1,800 jobs" in hit.text(index)]
+    assert all(hit.score - hit.plain > 1.0 for hit in counting)  # the kind features count
+    # "What about X?" asks for no kind: ranked by the weights fitted without those features
+    topic = rank(analyse("What about the Brightloop jobs at Pellham?", index, corrector), index)
+    assert topic and all(hit.score == pytest.approx(hit.plain) for hit in topic)
+    # the confidence reads the score without them: the same however they raise the score
+    best = max(hits, key=lambda hit: hit.plain)
+    raised = replace(best, score=best.score + 10.0)
+    assert answer_confidence(how_many, raised, 1.0, 0.0) == answer_confidence(
+        how_many, best, 1.0, 0.0)
