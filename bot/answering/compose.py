@@ -134,8 +134,14 @@ def pick(
     chosen: list[Hit] = []
     versions: set[int] = set()  # stories whose quote repeats one already quoted
 
+    said_by: dict[tuple[int, int, int, int], set[tuple[str, ...]]] = {}
+
     def said(hit: Hit) -> set[tuple[str, ...]]:
-        return {tuple(words(text)) for text in sentences(hit)}
+        """The excerpt's sentences as words, tokenized once however often compared."""
+        key = (hit.article, hit.sentence, hit.first, hit.last)
+        if key not in said_by:
+            said_by[key] = {tuple(words(text)) for text in sentences(hit)}
+        return said_by[key]
 
     def repeats(hit: Hit) -> bool:
         return any(said(hit) & said(c) for c in chosen)
