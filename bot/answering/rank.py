@@ -35,7 +35,7 @@ _VECTORS = {
     True: (_vector(WEIGHTS), _vector(PASSAGE_WEIGHTS)),
     False: (_vector(KINDLESS_WEIGHTS), _vector(KINDLESS_PASSAGE_WEIGHTS)),
 }
-_PLAIN = _vector(KINDLESS_WEIGHTS)
+_PLAIN = _VECTORS[False][0]  # the confidence's score (``Hit.plain``)
 
 
 @dataclass(frozen=True, slots=True)

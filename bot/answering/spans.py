@@ -188,7 +188,7 @@ def counted(question: str) -> frozenset[str]:
     """The stems of what a "how many" question counts ("jobs" in "how many jobs is it
     cutting"), empty for other questions."""
     found = COUNTED.search(question.lower())
-    return frozenset(_stems(found[1])) if found else frozenset()
+    return _stems(found[1]) if found else frozenset()
 
 
 def counts(text: str, things: frozenset[str]) -> bool:
